@@ -1,0 +1,20 @@
+/** Exit codes of every command, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  /** The plan or check failed: diagnostics with errors, or a failed expectation. */
+  failed: 1,
+  /** The command line itself was wrong. */
+  usage: 2,
+  /** An input could not be read: missing file, broken checkpoint, unreadable HDF5. */
+  unreadable: 3,
+} as const;
+
+/**
+ * Thrown by command handlers to end with a specific exit code after their output is printed
+ * (e.g. `check` found problems). main() turns it into the exit code without printing a stack.
+ */
+export class ExitWith extends Error {
+  constructor(readonly code: number, message = '') {
+    super(message);
+  }
+}
