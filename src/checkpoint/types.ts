@@ -51,6 +51,11 @@ export type StorageSource =
       offset: () => Promise<number>;
       /** CRC-32 of the bytes as recorded by the container (zip), so untouched storages are copied with it. */
       crc32?: number;
+      /**
+       * Set when the container holds these bytes DEFLATE-compressed (a re-zipped `.pth`): the
+       * compressed length at `offset`. Only `readStorageBytes` may read such a range.
+       */
+      deflatedSize?: number;
     }
   | { kind: 'memory'; bytes: Uint8Array };
 

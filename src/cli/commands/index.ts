@@ -1,5 +1,12 @@
 /** Every `surgery` subcommand, in the order `--help` lists them. */
 import type { CommandModule } from 'yargs';
+import { checkCommand } from './check.ts';
+import { fmtCommand } from './fmt.ts';
+import { planCommand } from './plan.ts';
+import { applyCommand } from './apply.ts';
+import { trainCommand } from './train.ts';
+import { inspectCommand } from './inspect.ts';
+import { convertCommand } from './convert.ts';
 
 // Each command file exports one CommandModule; add yours here.
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, planCommand, applyCommand, trainCommand, inspectCommand, convertCommand];

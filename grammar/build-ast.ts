@@ -1,0 +1,297 @@
+/**
+ * Turns the CST of one statement into an AST node (the CST→AST visitor). It also reports what the grammar leaves to
+ * it: numbers, capture syntax, spaces inside key patterns and slice bounds.
+ */
+import type { CstElement, CstNode, IToken } from 'chevrotain';
+import type { Diagnostic, Span } from '../src/diagnostics.ts';
+import { invariant } from '../src/invariant.ts';
+import type * as A from './ast.ts';
+
+/** Where the builder is: the file name for spans and the diagnostics it reports. */
+export interface BuildContext {
+  file: string;
+  diagnostics: Diagnostic[];
+}
+
+const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+const INTEGER = /^\d+$/;
+const CAPTURE = /^\{([A-Za-z_][A-Za-z0-9_]*)(?::(\*\*?))?\}$/;
+
+/** Returns the AST node for one `statement` CST node. */
+export function buildStatement(node: CstNode, ctx: BuildContext): A.Statement {
+  const inner = onlyNode(node);
+  const build = STATEMENT_BUILDERS[inner.name];
+  invariant(build, `no AST builder for rule ${inner.name}`);
+  return build(inner, ctx);
+}
+
+type Builder = (node: CstNode, ctx: BuildContext) => A.Statement;
+
+const STATEMENT_BUILDERS: Readonly<Record<string, Builder>> = {
+  versionStatement: (n, ctx) => ({ kind: 'Version', span: nodeSpan(n, ctx), version: integer(node(n, 'number'), ctx) }),
+  inStatement: (n, ctx) => ({ kind: 'In', span: nodeSpan(n, ctx), scopes: nodes(n, 'pattern').map((p) => pattern(p, ctx)) }),
+  letStatement: (n, ctx) => {
+    const name = token(n, 'Word');
+    return { kind: 'Let', span: nodeSpan(n, ctx), name: nameOf(name, ctx), range: range(node(n, 'range'), ctx) };
+  },
+  dropStatement: (n, ctx) => ({ kind: 'Drop', span: nodeSpan(n, ctx), pattern: pattern(node(n, 'pattern'), ctx) }),
+  reinitStatement: (n, ctx) => ({
+    kind: 'Reinit',
+    span: nodeSpan(n, ctx),
+    pattern: pattern(node(n, 'pattern'), ctx),
+    init: maybeNode(n, 'initSpec') ? initSpec(node(n, 'initSpec'), ctx) : null,
+  }),
+  onMismatchStatement: (n, ctx) => ({
+    kind: 'OnMismatch',
+    span: nodeSpan(n, ctx),
+    action: maybeToken(n, 'Reinit') ? 'reinit' : 'error',
+    init: maybeNode(n, 'initSpec') ? initSpec(node(n, 'initSpec'), ctx) : null,
+  }),
+  allowStatement: (n, ctx) => ({
+    kind: 'Allow',
+    span: nodeSpan(n, ctx),
+    what: maybeToken(n, 'Missing') ? 'missing' : 'unexpected',
+    pattern: pattern(node(n, 'pattern'), ctx),
+  }),
+  expectStatement: expectStatement,
+  freezeStatement: (n, ctx) => ({
+    kind: 'Freeze',
+    span: nodeSpan(n, ctx),
+    pattern: pattern(node(n, 'pattern'), ctx),
+    steps: maybeNode(n, 'number') ? integer(node(n, 'number'), ctx) : null,
+  }),
+  lrStatement: lrStatement,
+  castStatement: (n, ctx) => ({
+    kind: 'Cast',
+    span: nodeSpan(n, ctx),
+    pattern: pattern(node(n, 'pattern'), ctx),
+    dtype: nameOf(token(n, 'Word'), ctx),
+  }),
+  mapping: mapping,
+};
+
+function expectStatement(n: CstNode, ctx: BuildContext): A.Statement {
+  const metricToken = firstToken(node(n, 'metric'));
+  const metric = nameOf(metricToken, ctx);
+  if (maybeToken(n, 'Within')) {
+    return { kind: 'ExpectWithin', span: nodeSpan(n, ctx), metric, scope: pattern(node(n, 'pattern'), ctx) };
+  }
+  const comparator = token(n, 'Comparator');
+  return {
+    kind: 'ExpectCount',
+    span: nodeSpan(n, ctx),
+    metric,
+    comparator: comparator.image as A.Comparator,
+    comparatorSpan: tokenSpan(comparator, ctx),
+    value: number(node(n, 'number'), ctx),
+    percent: maybeToken(n, 'Percent') !== undefined,
+    measure: maybeToken(n, 'Params') ? 'params' : 'tensors',
+    scope: maybeNode(n, 'pattern') ? pattern(node(n, 'pattern'), ctx) : null,
+  };
+}
+
+function lrStatement(n: CstNode, ctx: BuildContext): A.Statement {
+  const whole = token(n, 'factor');
+  const fraction = maybeToken(n, 'factorFraction');
+  const tokens = fraction ? [whole, token(n, 'factorDot'), fraction] : [whole];
+  const text = tokens.map((t) => t.image).join('');
+  let factor = Number.NaN;
+  if (text.startsWith('x') && NUMBER.test(text.slice(1)) && adjacent(tokens)) factor = Number(text.slice(1));
+  else report(ctx, 'remap/invalid-factor', `expected a factor like 'x0.1' after 'lr', found '${text}'`, spanOf(tokens, ctx));
+  return { kind: 'Lr', span: nodeSpan(n, ctx), factor, pattern: pattern(node(n, 'pattern'), ctx) };
+}
+
+function mapping(n: CstNode, ctx: BuildContext): A.Statement {
+  const left = pattern(node(n, 'left'), ctx);
+  if (maybeToken(n, 'Arrow')) {
+    const right = pattern(node(n, 'right'), ctx);
+    const scope = left.segments.length === 1 && !left.segments[0]!.parts.some((p) => p.kind === 'Wildcard' && p.many);
+    return { kind: 'Rename', span: nodeSpan(n, ctx), scope: scope ? 'segment' : 'key', from: left, to: right };
+  }
+  return {
+    kind: 'Assign',
+    span: nodeSpan(n, ctx),
+    target: left,
+    targetSlice: maybeNode(n, 'leftSlice') ? slice(node(n, 'leftSlice'), ctx) : null,
+    source: maybeNode(n, 'source') ? pattern(node(n, 'source'), ctx) : null,
+    sourceSlice: maybeNode(n, 'rightSlice') ? slice(node(n, 'rightSlice'), ctx) : null,
+  };
+}
+
+/** Returns the pattern; reports spaces between its tokens (`a b`, `a. b`), which the grammar cannot see. */
+function pattern(n: CstNode, ctx: BuildContext): A.KeyPattern {
+  const segments = nodes(n, 'segment').map((s) => segment(s, ctx));
+  const tokens = allTokens(n);
+  if (!adjacent(tokens)) {
+    report(
+      ctx,
+      'remap/space-in-pattern',
+      'a key pattern cannot contain spaces; remove them, or quote the part that has them',
+      spanOf(tokens, ctx),
+    );
+  }
+  return { kind: 'KeyPattern', span: nodeSpan(n, ctx), segments };
+}
+
+function segment(n: CstNode, ctx: BuildContext): A.PatternSegment {
+  return { kind: 'PatternSegment', span: nodeSpan(n, ctx), parts: allTokens(n).map((t) => part(t, ctx)) };
+}
+
+function part(t: IToken, ctx: BuildContext): A.PatternPart {
+  const span = tokenSpan(t, ctx);
+  switch (t.tokenType.name) {
+    case 'Star':
+      return { kind: 'Wildcard', span, many: false, name: null };
+    case 'DoubleStar':
+      return { kind: 'Wildcard', span, many: true, name: null };
+    case 'Quoted':
+      return { kind: 'Literal', span, value: t.image.slice(1, -1).replace(/\\(.)/g, '$1'), quoted: true };
+    case 'Capture':
+      return capture(t, span, ctx);
+    default:
+      // Word, or a keyword written as a segment after '.'.
+      return { kind: 'Literal', span, value: t.image, quoted: false };
+  }
+}
+
+function capture(t: IToken, span: Span, ctx: BuildContext): A.WildcardPart {
+  const match = CAPTURE.exec(t.image);
+  if (!match) {
+    report(
+      ctx,
+      'remap/malformed-capture',
+      `malformed capture '${t.image}': write '{name}', '{name:*}' or '{name:**}' with a name of letters, digits and '_'`,
+      span,
+    );
+    return { kind: 'Wildcard', span, many: false, name: t.image.slice(1, -1) };
+  }
+  return { kind: 'Wildcard', span, many: match[2] === '**', name: match[1]! };
+}
+
+function slice(n: CstNode, ctx: BuildContext): A.Slice {
+  const dims = nodes(n, 'sliceDim').map((d): A.SliceDim => {
+    const name = maybeToken(d, 'name');
+    if (name) return { kind: 'RangeRef', span: tokenSpan(name, ctx), name: name.image };
+    return range(node(d, 'range'), ctx);
+  });
+  return { kind: 'Slice', span: nodeSpan(n, ctx), dims };
+}
+
+function range(n: CstNode, ctx: BuildContext): A.RangeDim {
+  const bound = (label: string): number | null => {
+    const t = maybeToken(n, label);
+    if (!t) return null;
+    if (INTEGER.test(t.image)) return Number(t.image);
+    report(ctx, 'remap/invalid-index', `expected an index (a whole number, 0 or more), found '${t.image}'`, tokenSpan(t, ctx));
+    return null;
+  };
+  return { kind: 'Range', span: nodeSpan(n, ctx), start: bound('start'), stop: bound('stop') };
+}
+
+function initSpec(n: CstNode, ctx: BuildContext): A.InitSpec {
+  return {
+    kind: 'InitSpec',
+    span: nodeSpan(n, ctx),
+    name: nameOf(token(n, 'Word'), ctx),
+    args: nodes(n, 'number').map((a) => number(a, ctx)),
+  };
+}
+
+/** Returns the value of a `number` node; reports text that is not a number (NaN in the AST). */
+function number(n: CstNode, ctx: BuildContext): number {
+  const tokens = allTokens(n);
+  const text = tokens.map((t) => t.image).join('');
+  if (NUMBER.test(text) && adjacent(tokens)) return Number(text);
+  report(ctx, 'remap/invalid-number', `expected a number, found '${text}'`, spanOf(tokens, ctx));
+  return Number.NaN;
+}
+
+function integer(n: CstNode, ctx: BuildContext): number {
+  const tokens = allTokens(n);
+  const text = tokens.map((t) => t.image).join('');
+  if (INTEGER.test(text)) return Number(text);
+  report(ctx, 'remap/invalid-number', `expected a whole number, found '${text}'`, spanOf(tokens, ctx));
+  return Number.NaN;
+}
+
+function nameOf(t: IToken, ctx: BuildContext): A.Name {
+  return { kind: 'Name', span: tokenSpan(t, ctx), value: t.image };
+}
+
+function report(ctx: BuildContext, code: string, message: string, span: Span): void {
+  ctx.diagnostics.push({ code, severity: 'error', message, spans: [span] });
+}
+
+// --- CST access -----------------------------------------------------------------------------------------------
+
+function onlyNode(n: CstNode): CstNode {
+  const children = Object.values(n.children).flat();
+  invariant(children.length === 1 && isNode(children[0]!), `rule ${n.name} should have one sub-rule`);
+  return children[0] as CstNode;
+}
+
+function isNode(e: CstElement): e is CstNode {
+  return (e as CstNode).children !== undefined;
+}
+
+function maybeNode(n: CstNode, key: string): CstNode | undefined {
+  const e = n.children[key]?.[0];
+  return e && isNode(e) ? e : undefined;
+}
+
+function node(n: CstNode, key: string): CstNode {
+  const found = maybeNode(n, key);
+  invariant(found, `rule ${n.name} has no sub-rule ${key}`);
+  return found;
+}
+
+function nodes(n: CstNode, key: string): CstNode[] {
+  return (n.children[key] ?? []).filter(isNode);
+}
+
+function maybeToken(n: CstNode, key: string): IToken | undefined {
+  const e = n.children[key]?.[0];
+  return e && !isNode(e) ? e : undefined;
+}
+
+function token(n: CstNode, key: string): IToken {
+  const found = maybeToken(n, key);
+  invariant(found, `rule ${n.name} has no token ${key}`);
+  return found;
+}
+
+function firstToken(n: CstNode): IToken {
+  const first = allTokens(n)[0];
+  invariant(first, `rule ${n.name} is empty`);
+  return first;
+}
+
+/** Returns every token under `n` in source order (CST children are grouped by name, not ordered). */
+function allTokens(n: CstNode): IToken[] {
+  const out: IToken[] = [];
+  const walk = (m: CstNode): void => {
+    for (const list of Object.values(m.children)) for (const e of list) isNode(e) ? walk(e) : out.push(e);
+  };
+  walk(n);
+  return out.sort((a, b) => a.startOffset - b.startOffset);
+}
+
+function adjacent(tokens: IToken[]): boolean {
+  return tokens.every((t, i) => i === 0 || tokens[i - 1]!.endOffset! + 1 === t.startOffset);
+}
+
+// --- spans ----------------------------------------------------------------------------------------------------
+
+function tokenSpan(t: IToken, ctx: BuildContext): Span {
+  return { file: ctx.file, start: t.startOffset, end: t.endOffset! + 1 };
+}
+
+function nodeSpan(n: CstNode, ctx: BuildContext): Span {
+  const loc = n.location;
+  invariant(loc && !Number.isNaN(loc.startOffset), `rule ${n.name} has no location`);
+  return { file: ctx.file, start: loc.startOffset, end: loc.endOffset! + 1 };
+}
+
+function spanOf(tokens: IToken[], ctx: BuildContext): Span {
+  return { file: ctx.file, start: tokens[0]!.startOffset, end: tokens[tokens.length - 1]!.endOffset! + 1 };
+}

@@ -1,0 +1,90 @@
+/**
+ * `remap/contradiction`: two statements that cannot both hold for the same key — a key both dropped and renamed, or
+ * both reinitialised and allowed to be missing. "The same key" means the same pattern text, or a key written out in
+ * full that the other statement's pattern matches. Segment renames (`cam -> camera`) rename parts of many keys and
+ * are left out. (Overlaps only the checkpoints reveal are the planner's business.)
+ */
+import type { Diagnostic } from '../../src/diagnostics.ts';
+import type { KeyPattern, PatternPart, RemapFile, Statement } from '../ast.ts';
+import { printPattern } from '../print-remap.ts';
+import { error, type CheckRule } from './check-rule.ts';
+
+const CODE = 'remap/contradiction';
+
+/** Statement pairs that contradict each other on a shared key, and what to call each side. */
+const PAIRS: readonly { a: (s: Statement) => KeyPattern | null; b: (s: Statement) => KeyPattern | null; say: string }[] = [
+  {
+    a: (s) => (s.kind === 'Drop' ? s.pattern : null),
+    b: (s) => (s.kind === 'Rename' && s.scope === 'key' ? s.from : null),
+    say: 'both dropped and renamed',
+  },
+  {
+    a: (s) => (s.kind === 'Reinit' ? s.pattern : null),
+    b: (s) => (s.kind === 'Allow' && s.what === 'missing' ? s.pattern : null),
+    say: "both reinitialised and allowed to be missing (reinit gives it a value, so it is never missing)",
+  },
+];
+
+export const contradiction: CheckRule = {
+  codes: [CODE],
+  check(file: RemapFile): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const pair of PAIRS) {
+      const as = file.statements.flatMap((s) => (pair.a(s) ? [{ s, p: pair.a(s)! }] : []));
+      const bs = file.statements.flatMap((s) => (pair.b(s) ? [{ s, p: pair.b(s)! }] : []));
+      for (const a of as) {
+        for (const b of bs) {
+          if (!sameKeys(a.p, b.p)) continue;
+          const [first, second] = a.s.span.start < b.s.span.start ? [a, b] : [b, a];
+          out.push(
+            error(CODE, `"${printPattern(second.p)}" is ${pair.say}; keep one of the two statements`, [
+              second.s.span,
+              first.s.span,
+            ]),
+          );
+        }
+      }
+    }
+    return out;
+  },
+};
+
+function sameKeys(a: KeyPattern, b: KeyPattern): boolean {
+  const ta = printPattern(a);
+  const tb = printPattern(b);
+  if (ta === tb) return true;
+  const la = literalKey(a);
+  const lb = literalKey(b);
+  return (la !== null && toRegExp(b).test(la)) || (lb !== null && toRegExp(a).test(lb));
+}
+
+/** Returns the key a wildcard-free pattern names, or null when it has wildcards. */
+function literalKey(p: KeyPattern): string | null {
+  const parts = p.segments.map((s) => s.parts);
+  if (parts.some((ps) => ps.some((part) => part.kind === 'Wildcard'))) return null;
+  return parts.map((ps) => ps.map((part) => (part.kind === 'Literal' ? part.value : '')).join('')).join('.');
+}
+
+/** Returns a whole-key regex for `p`, with the matching rules of `ast.ts` (a `**` segment matches zero or more segments). */
+function toRegExp(p: KeyPattern): RegExp {
+  let source = '';
+  let needDot = false;
+  p.segments.forEach((segment, i) => {
+    const [only] = segment.parts;
+    if (segment.parts.length === 1 && only!.kind === 'Wildcard' && only!.many) {
+      // First: any leading segments (with their dot) or none. Later: any trailing dot-segments or none.
+      if (i === 0) source += p.segments.length === 1 ? '.*' : '(?:.*\\.)?';
+      else source += '(?:\\..*)?';
+      needDot = i > 0;
+      return;
+    }
+    source += (needDot ? '\\.' : '') + segment.parts.map(partRegex).join('');
+    needDot = true;
+  });
+  return new RegExp(`^${source}$`, 's');
+}
+
+function partRegex(part: PatternPart): string {
+  if (part.kind === 'Literal') return part.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return part.many ? '.*' : '[^.]*';
+}

@@ -1,0 +1,110 @@
+/**
+ * The `.remap` tokens. Key text is lexed as `Word` tokens: runs of any character except whitespace, `.` and the
+ * language's punctuation. Numbers are not tokens of their own (`0.0` inside `down_modules.0.0.blocks` is two key
+ * segments); the parser reads a number as `Word ('.' Word)?` where a number is expected.
+ */
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+/** Characters that end a `Word`; `-` ends it only when it starts `->`. Keep in sync with README §Lexical structure. */
+const WORD = /(?:[^\s.,[\](){}:#"*=<>!%-]|-(?!>))+/;
+
+export const Newline = createToken({ name: 'Newline', pattern: /\r\n|\r|\n/, label: 'end of line' });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\f\v]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: 'comments' });
+
+/**
+ * Every UTF-16 code unit that can start a `Word`. Chevrotain cannot derive first characters from a complement class;
+ * without this hint it would fall back to trying every token at every position.
+ */
+const WORD_START_CHARS: number[] = Array.from({ length: 0x10000 }, (_, code) => code).filter((code) =>
+  WORD.test(String.fromCharCode(code)),
+);
+
+export const Word = createToken({ name: 'Word', pattern: WORD, label: 'a name', start_chars_hint: WORD_START_CHARS });
+export const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'a quoted key' });
+/** `{name}`, `{name:*}`, `{name:**}`; the contents are validated when the AST is built. */
+export const Capture = createToken({ name: 'Capture', pattern: /\{[^\s{}]*\}/, label: "a capture like '{name}'" });
+
+/** Every keyword belongs to this category, so key patterns can accept keywords as segments after a `.`. */
+export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
+
+function keyword(word: string): TokenType {
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Word,
+    categories: [Keyword],
+    label: `'${word}'`,
+  });
+}
+
+export const Version = keyword('version');
+export const In = keyword('in');
+export const Let = keyword('let');
+export const Drop = keyword('drop');
+export const Reinit = keyword('reinit');
+export const With = keyword('with');
+export const On = keyword('on');
+export const Mismatch = keyword('mismatch');
+export const ErrorKeyword = keyword('error');
+export const Source = keyword('source');
+export const Allow = keyword('allow');
+export const Missing = keyword('missing');
+export const Unexpected = keyword('unexpected');
+export const Expect = keyword('expect');
+export const Within = keyword('within');
+export const Freeze = keyword('freeze');
+export const For = keyword('for');
+export const Steps = keyword('steps');
+export const Lr = keyword('lr');
+export const Cast = keyword('cast');
+export const To = keyword('to');
+export const Params = keyword('params');
+export const Tensors = keyword('tensors');
+
+/** The keywords in declaration order; the TextMate grammar test compares its list against this one. */
+export const KEYWORDS: readonly TokenType[] = [
+  Version, In, Let, Drop, Reinit, With, On, Mismatch, ErrorKeyword, Source, Allow, Missing, Unexpected, Expect, Within,
+  Freeze, For, Steps, Lr, Cast, To, Params, Tensors,
+];
+
+export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
+export const LeftArrow = createToken({ name: 'LeftArrow', pattern: /<-/, label: "'<-'" });
+/** Comparators share a category so `expect` takes any of them in one CONSUME. */
+export const ComparatorToken = createToken({ name: 'Comparator', pattern: Lexer.NA, label: "a comparison like '>='" });
+const comparator = (name: string, pattern: RegExp, text: string): TokenType =>
+  createToken({ name, pattern, categories: [ComparatorToken], label: `'${text}'` });
+export const EqEq = comparator('EqEq', /==/, '==');
+export const NotEq = comparator('NotEq', /!=/, '!=');
+export const LessEq = comparator('LessEq', /<=/, '<=');
+export const GreaterEq = comparator('GreaterEq', />=/, '>=');
+export const Less = comparator('Less', /</, '<');
+export const Greater = comparator('Greater', />/, '>');
+export const Equals = createToken({ name: 'Equals', pattern: /=/, label: "'='" });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, label: "'['" });
+export const RBracket = createToken({ name: 'RBracket', pattern: /]/, label: "']'" });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" });
+export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
+export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
+export const Percent = createToken({ name: 'Percent', pattern: /%/, label: "'%'" });
+export const DoubleStar = createToken({ name: 'DoubleStar', pattern: /\*\*/, label: "'**'" });
+export const Star = createToken({ name: 'Star', pattern: /\*/, label: "'*'" });
+
+/**
+ * All token types in lexing priority order: longer punctuation before its prefixes; keywords before `Word`, longest
+ * first so `with` cannot hide `within`.
+ */
+export const ALL_TOKENS: readonly TokenType[] = [
+  Newline, WhiteSpace, Comment,
+  Arrow, LeftArrow,
+  ComparatorToken, EqEq, NotEq, LessEq, GreaterEq, Less, Greater, Equals,
+  LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Percent, DoubleStar, Star,
+  Capture, Quoted,
+  Keyword, ...[...KEYWORDS].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
+  Word,
+];
+
+/** The one lexer instance; `ensureOptimizations` makes a regression to the slow path an error, not a surprise. */
+export const remapLexer = new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'full' });

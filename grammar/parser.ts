@@ -1,0 +1,356 @@
+/**
+ * The `.remap` grammar as a chevrotain CST parser: a pure grammar, no actions. `build-ast.ts` turns its CST into the
+ * AST. Statements never span lines, so `parse-remap.ts` runs the `statement` rule once per line: a syntax error costs
+ * one line, and every broken line gets its own diagnostic.
+ *
+ * Each rule carries its EBNF production; `grammar/README.md` lists them all.
+ */
+import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import * as T from './lexer.ts';
+
+/** Says what a token is, in the user's words: `'foo'`, or "the end of the line". */
+export function describeToken(token: IToken): string {
+  if (token.tokenType === EOF) return 'the end of the line';
+  return `'${token.image}'`;
+}
+
+/**
+ * What was expected, by rule and token, where the token's own label would not tell the user enough.
+ * Keys are `rule:TokenName`.
+ */
+const EXPECTED_IN_CONTEXT: Readonly<Record<string, string>> = {
+  'mapping:LeftArrow': "'<-' after the slice",
+  'mapping:Arrow': "'->' or '<-' after the key pattern",
+  'letStatement:Word': "a name after 'let'",
+  'letStatement:Equals': "'=' after the name",
+  'letStatement:Colon': "a range like '7:519' after '='",
+  'onMismatchStatement:Mismatch': "'mismatch' after 'on'",
+  'castStatement:To': "'to' after the key pattern",
+  'castStatement:Word': "a dtype like 'float32' after 'to'",
+  'freezeStatement:Steps': "'steps' after the number",
+  'lrStatement:Word': "a factor like 'x0.1' after 'lr'",
+  'initSpec:Word': "an init kind like 'kaiming' or 'normal(0.02)'",
+  'initSpec:RParen': "')' after the init arguments",
+  'slice:RBracket': "']' or ',' in the slice",
+  'sliceDim:Word': 'a number',
+  'number:Word': 'a number',
+  'expectStatement:Comparator': "a comparison like '>=' or 'within' after the metric",
+};
+
+/** Builds "expected X, found Y" messages; see `EXPECTED_IN_CONTEXT`. */
+const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const what = EXPECTED_IN_CONTEXT[`${ruleName}:${expected.name}`] ?? labelOf(expected);
+    return `expected ${what}, found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `expected the end of the line after the statement, found ${describeToken(firstRedundant)}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, customUserDescription }) {
+    const what = customUserDescription ?? expectedPathsPerAlt.flatMap((alt) => alt.map((p) => labelOf(p[0]!))).join(' or ');
+    return `expected ${what}, found ${describeToken(actual[0]!)}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, customUserDescription }) {
+    const what = customUserDescription ?? expectedIterationPaths.map((p) => labelOf(p[0]!)).join(' or ');
+    return `expected ${what}, found ${describeToken(actual[0]!)}`;
+  },
+};
+
+function labelOf(token: TokenType): string {
+  return token.LABEL ?? token.name;
+}
+
+/** The grammar. Instantiated once (`remapParser`) and reused: chevrotain's self-analysis is the expensive part. */
+export class RemapParser extends CstParser {
+  constructor() {
+    super([...T.ALL_TOKENS], {
+      errorMessageProvider: errorMessages,
+      recoveryEnabled: false,
+      maxLookahead: 2,
+      nodeLocationTracking: 'onlyOffset',
+    });
+    this.performSelfAnalysis();
+  }
+
+  // statement := versionStatement | inStatement | letStatement | dropStatement | reinitStatement
+  //            | onMismatchStatement | allowStatement | expectStatement | freezeStatement | lrStatement
+  //            | castStatement | mapping
+  statement = this.RULE('statement', () => {
+    this.OR({
+      DEF: [
+        { ALT: () => this.SUBRULE(this.versionStatement) },
+        { ALT: () => this.SUBRULE(this.inStatement) },
+        { ALT: () => this.SUBRULE(this.letStatement) },
+        { ALT: () => this.SUBRULE(this.dropStatement) },
+        { ALT: () => this.SUBRULE(this.reinitStatement) },
+        { ALT: () => this.SUBRULE(this.onMismatchStatement) },
+        { ALT: () => this.SUBRULE(this.allowStatement) },
+        { ALT: () => this.SUBRULE(this.expectStatement) },
+        { ALT: () => this.SUBRULE(this.freezeStatement) },
+        { ALT: () => this.SUBRULE(this.lrStatement) },
+        { ALT: () => this.SUBRULE(this.castStatement) },
+        { ALT: () => this.SUBRULE(this.mapping) },
+      ],
+      ERR_MSG: "a key pattern or a statement keyword ('drop', 'reinit', 'allow', 'expect', ...)",
+    });
+  });
+
+  // versionStatement := 'version' number
+  versionStatement = this.RULE('versionStatement', () => {
+    this.CONSUME(T.Version);
+    this.SUBRULE(this.number);
+  });
+
+  // inStatement := 'in' pattern (',' pattern)*
+  inStatement = this.RULE('inStatement', () => {
+    this.CONSUME(T.In);
+    this.AT_LEAST_ONE_SEP({
+      SEP: T.Comma,
+      DEF: () => this.SUBRULE(this.pattern),
+      ERR_MSG: "a state dict path like 'model.nets' after 'in'",
+    });
+  });
+
+  // letStatement := 'let' Word '=' range
+  letStatement = this.RULE('letStatement', () => {
+    this.CONSUME(T.Let);
+    this.CONSUME(T.Word);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.range);
+  });
+
+  // dropStatement := 'drop' pattern
+  dropStatement = this.RULE('dropStatement', () => {
+    this.CONSUME(T.Drop);
+    this.SUBRULE(this.pattern);
+  });
+
+  // reinitStatement := 'reinit' pattern ('with' initSpec)?
+  reinitStatement = this.RULE('reinitStatement', () => {
+    this.CONSUME(T.Reinit);
+    this.SUBRULE(this.pattern);
+    this.OPTION(() => {
+      this.CONSUME(T.With);
+      this.SUBRULE(this.initSpec);
+    });
+  });
+
+  // onMismatchStatement := 'on' 'mismatch' ('error' | 'reinit' ('with' initSpec)?)
+  onMismatchStatement = this.RULE('onMismatchStatement', () => {
+    this.CONSUME(T.On);
+    this.CONSUME(T.Mismatch);
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(T.ErrorKeyword) },
+        {
+          ALT: () => {
+            this.CONSUME(T.Reinit);
+            this.OPTION(() => {
+              this.CONSUME(T.With);
+              this.SUBRULE(this.initSpec);
+            });
+          },
+        },
+      ],
+      ERR_MSG: "'error' or 'reinit' after 'on mismatch'",
+    });
+  });
+
+  // allowStatement := 'allow' ('missing' | 'unexpected') pattern
+  allowStatement = this.RULE('allowStatement', () => {
+    this.CONSUME(T.Allow);
+    this.OR({
+      DEF: [{ ALT: () => this.CONSUME(T.Missing) }, { ALT: () => this.CONSUME(T.Unexpected) }],
+      ERR_MSG: "'missing' or 'unexpected' after 'allow'",
+    });
+    this.SUBRULE(this.pattern);
+  });
+
+  // expectStatement := 'expect' metric ( 'within' pattern
+  //                    | Comparator number '%'? ('tensors' | 'params')? ('in' pattern)? )
+  expectStatement = this.RULE('expectStatement', () => {
+    this.CONSUME(T.Expect);
+    this.SUBRULE(this.metric);
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(T.Within);
+            this.SUBRULE(this.pattern);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.ComparatorToken);
+            this.SUBRULE(this.number);
+            this.OPTION(() => this.CONSUME(T.Percent));
+            this.OPTION2(() =>
+              this.OR2({
+                DEF: [{ ALT: () => this.CONSUME(T.Tensors) }, { ALT: () => this.CONSUME(T.Params) }],
+              }),
+            );
+            this.OPTION3(() => {
+              this.CONSUME(T.In);
+              this.SUBRULE2(this.pattern);
+            });
+          },
+        },
+      ],
+      ERR_MSG: "a comparison like '>=' or 'within' after the metric",
+    });
+  });
+
+  // metric := Word | Keyword
+  metric = this.RULE('metric', () => {
+    this.OR({
+      DEF: [{ ALT: () => this.CONSUME(T.Word) }, { ALT: () => this.CONSUME(T.Keyword) }],
+      ERR_MSG: "a metric like 'loaded' or 'reinit' after 'expect'",
+    });
+  });
+
+  // freezeStatement := 'freeze' pattern ('for' number 'steps')?
+  freezeStatement = this.RULE('freezeStatement', () => {
+    this.CONSUME(T.Freeze);
+    this.SUBRULE(this.pattern);
+    this.OPTION(() => {
+      this.CONSUME(T.For);
+      this.SUBRULE(this.number);
+      this.CONSUME(T.Steps);
+    });
+  });
+
+  // lrStatement := 'lr' factor pattern        (factor: 'x' number, written without spaces: x0.1)
+  lrStatement = this.RULE('lrStatement', () => {
+    this.CONSUME(T.Lr);
+    this.CONSUME(T.Word, { LABEL: 'factor' });
+    this.OPTION(() => {
+      this.CONSUME(T.Dot, { LABEL: 'factorDot' });
+      this.CONSUME2(T.Word, { LABEL: 'factorFraction' });
+    });
+    this.SUBRULE(this.pattern);
+  });
+
+  // castStatement := 'cast' pattern 'to' Word
+  castStatement = this.RULE('castStatement', () => {
+    this.CONSUME(T.Cast);
+    this.SUBRULE(this.pattern);
+    this.CONSUME(T.To);
+    this.CONSUME(T.Word);
+  });
+
+  // mapping := pattern ( '->' pattern | slice? '<-' ( slice | 'source' pattern slice? ) )
+  mapping = this.RULE('mapping', () => {
+    this.SUBRULE(this.pattern, { LABEL: 'left' });
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(T.Arrow);
+            this.SUBRULE2(this.pattern, { LABEL: 'right' });
+          },
+        },
+        {
+          ALT: () => {
+            this.OPTION(() => this.SUBRULE(this.slice, { LABEL: 'leftSlice' }));
+            this.CONSUME(T.LeftArrow);
+            this.OR2({
+              DEF: [
+                { ALT: () => this.SUBRULE2(this.slice, { LABEL: 'rightSlice' }) },
+                {
+                  ALT: () => {
+                    this.CONSUME(T.Source);
+                    this.SUBRULE3(this.pattern, { LABEL: 'source' });
+                    this.OPTION2(() => this.SUBRULE3(this.slice, { LABEL: 'rightSlice' }));
+                  },
+                },
+              ],
+              ERR_MSG: "a slice like '[:, 7:519]' or 'source KEY' after '<-'",
+            });
+          },
+        },
+      ],
+      ERR_MSG: "'->' or '<-' after the key pattern",
+    });
+  });
+
+  // pattern := segment ('.' tailSegment)*
+  pattern = this.RULE('pattern', () => {
+    this.SUBRULE(this.segment);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.SUBRULE(this.tailSegment, { LABEL: 'segment' });
+    });
+  });
+
+  // segment := part+          (parts written without spaces between them)
+  segment = this.RULE('segment', () => {
+    this.AT_LEAST_ONE({ DEF: () => this.SUBRULE(this.part), ERR_MSG: 'a key pattern' });
+  });
+
+  // tailSegment := (Keyword | part) part*     (after '.', a keyword is an ordinary key segment)
+  tailSegment = this.RULE('tailSegment', () => {
+    this.OR({
+      DEF: [{ ALT: () => this.CONSUME(T.Keyword) }, { ALT: () => this.SUBRULE(this.part) }],
+      ERR_MSG: "a key segment after '.'",
+    });
+    this.MANY(() => this.SUBRULE2(this.part));
+  });
+
+  // part := Word | Quoted | Capture | '*' | '**'
+  part = this.RULE('part', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Word) },
+      { ALT: () => this.CONSUME(T.Quoted) },
+      { ALT: () => this.CONSUME(T.Capture) },
+      { ALT: () => this.CONSUME(T.Star) },
+      { ALT: () => this.CONSUME(T.DoubleStar) },
+    ]);
+  });
+
+  // slice := '[' sliceDim (',' sliceDim)* ']'
+  slice = this.RULE('slice', () => {
+    this.CONSUME(T.LBracket);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.sliceDim), ERR_MSG: "a range like '0:512' or ':'" });
+    this.CONSUME(T.RBracket);
+  });
+
+  // sliceDim := range | Word          (a Word alone names a 'let' range)
+  sliceDim = this.RULE('sliceDim', () => {
+    this.OR({
+      DEF: [
+        { ALT: () => this.SUBRULE(this.range) },
+        { ALT: () => this.CONSUME(T.Word, { LABEL: 'name' }) },
+      ],
+      ERR_MSG: "a range like '0:512', ':' or a 'let' name",
+    });
+  });
+
+  // range := Word? ':' Word?
+  range = this.RULE('range', () => {
+    this.OPTION(() => this.CONSUME(T.Word, { LABEL: 'start' }));
+    this.CONSUME(T.Colon);
+    this.OPTION2(() => this.CONSUME2(T.Word, { LABEL: 'stop' }));
+  });
+
+  // initSpec := Word ('(' number (',' number)* ')')?
+  initSpec = this.RULE('initSpec', () => {
+    this.CONSUME(T.Word);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.number) });
+      this.CONSUME(T.RParen);
+    });
+  });
+
+  // number := Word ('.' Word)?      (digits, sign and exponent are checked when the AST is built)
+  number = this.RULE('number', () => {
+    this.CONSUME(T.Word, { LABEL: 'whole' });
+    this.OPTION(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME2(T.Word, { LABEL: 'fraction' });
+    });
+  });
+}
+
+/** The one parser instance. */
+export const remapParser = new RemapParser();

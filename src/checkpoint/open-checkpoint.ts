@@ -1,0 +1,50 @@
+/**
+ * Opens a checkpoint of any supported format, recognised by its content (never its extension):
+ * torch zip, torch legacy, or safetensors. Reads headers and pickles only, never tensor bytes.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InputError } from '../input-error.ts';
+import { findStateDicts } from './find-state-dicts.ts';
+import { readSafetensors } from './read-safetensors.ts';
+import { readTorchLegacy } from './read-torch-legacy.ts';
+import { readTorchZip } from './read-torch-zip.ts';
+import { readRange } from './storage-bytes.ts';
+import type { Checkpoint, CheckpointFormat } from './types.ts';
+
+/** Returns the opened checkpoint at `path` (its tree, state dicts and lazy storages). */
+export async function openCheckpoint(path: string): Promise<Checkpoint> {
+  const absolute = resolve(path);
+  const fileSize = await sizeOf(absolute, path);
+  const head = await readRange(absolute, 0, Math.min(fileSize, 16));
+  const format = detectFormat(head, fileSize);
+  if (!format) {
+    throw new InputError('format/unknown', absolute, 'the file is neither a PyTorch checkpoint (zip or legacy pickle) nor safetensors; check that it is the right file.', { offset: 0 });
+  }
+  const read = format === 'torch-zip' ? readTorchZip : format === 'torch-legacy' ? readTorchLegacy : readSafetensors;
+  const checkpoint = await read(absolute, fileSize);
+  return { ...checkpoint, stateDicts: findStateDicts(checkpoint.root) };
+}
+
+/** Returns the format the first bytes of a file announce, or undefined. */
+export function detectFormat(head: Uint8Array, fileSize: number): CheckpointFormat | undefined {
+  if (head[0] === 0x50 && head[1] === 0x4b) return 'torch-zip';
+  // torch's legacy format starts with a protocol-2 pickle of its magic number.
+  if (head[0] === 0x80 && head[1] === 0x02) return 'torch-legacy';
+  if (head.byteLength >= 9) {
+    const headerLength = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+    if (head[8] === 0x7b && headerLength + 8n <= BigInt(fileSize)) return 'safetensors';
+  }
+  return undefined;
+}
+
+async function sizeOf(absolute: string, given: string): Promise<number> {
+  try {
+    const info = await stat(absolute);
+    if (!info.isFile()) throw new InputError('io/not-a-file', given, 'is not a regular file.');
+    return info.size;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError('io/unreadable', given, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
+}

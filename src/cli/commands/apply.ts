@@ -1,0 +1,27 @@
+/** `surgery apply SOURCE [REMAP...] -o OUT`: perform the surgery and write the new checkpoint (atomically). */
+import type { CommandModule } from 'yargs';
+import { runApply } from '../../plan/run-apply.ts';
+import { ExitWith } from '../exit-codes.ts';
+import { planOptions, surgeryOptions, type PlanArgs } from './plan.ts';
+
+interface ApplyArgs extends PlanArgs {
+  output: string;
+  metadata?: 'source' | 'target';
+  seed: number;
+}
+
+export const applyCommand: CommandModule<object, ApplyArgs> = {
+  command: 'apply <source> [remaps..]',
+  describe: 'Perform the surgery and write the new checkpoint (.pth, or .safetensors for one state dict). Exit 0 ok, 1 plan failed (nothing written), 2 usage, 3 unreadable input',
+  builder: (yargs) =>
+    surgeryOptions(yargs)
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output checkpoint path (never an input)' })
+      .option('metadata', { choices: ['source', 'target'] as const, describe: 'where config, shape and normalisation metadata come from (default: target checkpoint if given, else source)' })
+      .option('seed', { type: 'number', default: 0, describe: 'seed for reinitialised and filled tensors' }) as never,
+  handler: async (args) => {
+    const outcome = await runApply({ ...planOptions(args), output: args.output, seed: args.seed, ...(args.metadata ? { metadata: args.metadata } : {}) });
+    process.stdout.write(outcome.stdout);
+    process.stderr.write(outcome.stderr);
+    if (outcome.exitCode !== 0) throw new ExitWith(outcome.exitCode);
+  },
+};

@@ -1,0 +1,23 @@
+/** `surgery fmt FILE...`: rewrite `.remap` files in the canonical layout; `--check` only reports (for CI). */
+import type { CommandModule } from 'yargs';
+import { formatRemapFiles } from '../../remap-check/format-remap-files.ts';
+import { EXIT, ExitWith } from '../exit-codes.ts';
+
+interface FmtArgs {
+  files: string[];
+  check: boolean;
+}
+
+export const fmtCommand: CommandModule<object, FmtArgs> = {
+  command: 'fmt <files..>',
+  describe: 'Format .remap files (canonical layout, comments kept)',
+  builder: (yargs) =>
+    yargs
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: '.remap files to format' })
+      .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 if a file is not formatted' }) as never,
+  handler: (args) => {
+    const { output, ok } = formatRemapFiles(args.files, { check: args.check, color: Boolean(process.stdout.isTTY) });
+    if (output) console.log(output);
+    if (!ok) throw new ExitWith(EXIT.failed);
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * The provenance record an applied surgery stores in its output: which remap text (hash and path),
+ * which source and target files (cheap fingerprints), which tool version, and what happened.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fingerprintFile, type Fingerprint } from './fingerprint-file.ts';
+import type { KeyStatus, Plan } from './plan-types.ts';
+
+/** Bump when the record's shape changes; readers check it. */
+export const PROVENANCE_VERSION = 1;
+
+export interface Provenance {
+  format: 'surgery-provenance';
+  version: typeof PROVENANCE_VERSION;
+  tool: { name: 'surgery'; version: string };
+  remaps: Array<{ path: string; sha256: string }>;
+  source: { path: string } & Fingerprint;
+  target: ({ path: string; kind: string } & Partial<Fingerprint>) | null;
+  mode: 'strict' | 'loose';
+  seed: number;
+  metadataFrom: 'source' | 'target';
+  /** Per state dict: how many keys ended in each status. */
+  summary: Record<string, Partial<Record<KeyStatus, number>>>;
+}
+
+/** Returns the provenance record of applying `plan` (reads only the edges of large input files). */
+export async function buildProvenance(plan: Plan, options: { seed: number; metadata: 'source' | 'target' }): Promise<Provenance> {
+  const summary: Provenance['summary'] = {};
+  for (const dict of plan.stateDicts) {
+    const counts: Partial<Record<KeyStatus, number>> = {};
+    for (const row of dict.rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
+    summary[dict.name] = counts;
+  }
+  return {
+    format: 'surgery-provenance',
+    version: PROVENANCE_VERSION,
+    tool: { name: 'surgery', version: toolVersion() },
+    remaps: plan.remaps.map((r) => ({ path: r.file, sha256: r.sha256 })),
+    source: { path: plan.source.path, ...(await fingerprintFile(plan.source.path)) },
+    target: plan.target ? { ...plan.target, ...(await fingerprintFile(plan.target.path)) } : null,
+    mode: plan.mode,
+    seed: options.seed,
+    metadataFrom: options.metadata,
+    summary,
+  };
+}
+
+/** Returns this package's version, found by walking up from this file to surgery's package.json (works from src/ and dist/). */
+export function toolVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'surgery' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here; keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}

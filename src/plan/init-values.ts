@@ -1,0 +1,136 @@
+/**
+ * Fresh values for reinitialised, assembled and filled tensors: the init kinds of the remap language,
+ * seeded per key so a run is reproducible and independent of rule order.
+ */
+import { createHash } from 'node:crypto';
+import { numelOf } from './model-schema.ts';
+
+/** An init kind as the planner uses it (the remap AST's init, normalised). */
+export type InitSpec =
+  | { kind: 'default' | 'zeros' | 'ones' | 'kaiming' | 'xavier' | 'target' }
+  | { kind: 'normal'; std: number }
+  | { kind: 'uniform'; low: number; high: number };
+
+/** What `default` needs to guess the PyTorch module a key belongs to. */
+export interface InitContext {
+  key: string;
+  shape: number[];
+  /** Shape of the `weight` next to a `bias` key, when the state dict has one. */
+  siblingWeightShape?: number[];
+}
+
+/** The seed used when the user gives none; fixed so two runs write identical files. */
+export const DEFAULT_SEED = 0;
+
+/**
+ * Returns `numel(shape)` fresh values for `init` (not `target`, which the caller takes from the
+ * target checkpoint), drawn from a stream seeded by `seed` and the key.
+ */
+export function initValues(init: InitSpec, context: InitContext, seed: number): Float64Array {
+  const out = new Float64Array(numelOf(context.shape));
+  const random = seededRandom(`${seed}\0${context.key}`);
+  switch (init.kind) {
+    case 'zeros':
+      return out;
+    case 'ones':
+      return out.fill(1);
+    case 'normal':
+      return fillNormal(out, init.std, random);
+    case 'uniform':
+      return fillUniform(out, init.low, init.high, random);
+    case 'kaiming': {
+      // kaiming_uniform_(a=√5), what Linear/Conv use for weights: gain √(2/(1+5)) × √(3/fan_in) = 1/√fan_in.
+      const bound = 1 / Math.sqrt(fanIn(context.shape));
+      return fillUniform(out, -bound, bound, random);
+    }
+    case 'xavier': {
+      const bound = Math.sqrt(6 / (fanIn(context.shape) + fanOut(context.shape)));
+      return fillUniform(out, -bound, bound, random);
+    }
+    case 'default':
+      return fillDefault(out, context, random);
+    case 'target':
+      throw new Error('Internal error (please report): init "target" has no generated values.');
+  }
+}
+
+/** Returns a short description of what `default` does for this key, for reports. */
+export function describeDefaultInit(context: InitContext): string {
+  const rule = defaultRule(context);
+  return rule.kind === 'uniform' ? `uniform(±${trim(rule.bound)})` : rule.kind;
+}
+
+type DefaultRule = { kind: 'zeros' | 'ones' } | { kind: 'uniform'; bound: number };
+
+// What PyTorch's own modules do in reset_parameters(), inferred from the shape:
+// Linear/Conv weight: kaiming_uniform(a=√5) = U(±1/√fan_in); their bias: U(±1/√fan_in of the weight);
+// norm weight 1, norm bias 0; running_var 1; other buffers 0.
+function defaultRule({ key, shape, siblingWeightShape }: InitContext): DefaultRule {
+  const leaf = key.slice(key.lastIndexOf('.') + 1);
+  if (leaf === 'running_var') return { kind: 'ones' };
+  if (leaf === 'running_mean' || leaf === 'num_batches_tracked') return { kind: 'zeros' };
+  if (shape.length >= 2) return { kind: 'uniform', bound: 1 / Math.sqrt(fanIn(shape)) };
+  if (leaf === 'bias' && siblingWeightShape && siblingWeightShape.length >= 2) {
+    return { kind: 'uniform', bound: 1 / Math.sqrt(fanIn(siblingWeightShape)) };
+  }
+  if (leaf === 'weight' && shape.length === 1) return { kind: 'ones' };
+  return { kind: 'zeros' };
+}
+
+function fillDefault(out: Float64Array, context: InitContext, random: () => number): Float64Array {
+  const rule = defaultRule(context);
+  if (rule.kind !== 'uniform') return rule.kind === 'ones' ? out.fill(1) : out;
+  return fillUniform(out, -rule.bound, rule.bound, random);
+}
+
+/** torch's `_calculate_fan_in_and_fan_out`: dim 1 times the receptive field (also right for ConvTranspose). */
+function fanIn(shape: number[]): number {
+  if (shape.length < 2) return Math.max(1, shape[0] ?? 1);
+  return Math.max(1, shape[1]! * numelOf(shape.slice(2)));
+}
+
+function fanOut(shape: number[]): number {
+  if (shape.length < 2) return Math.max(1, shape[0] ?? 1);
+  return Math.max(1, shape[0]! * numelOf(shape.slice(2)));
+}
+
+function fillUniform(out: Float64Array, low: number, high: number, random: () => number): Float64Array {
+  for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * random();
+  return out;
+}
+
+function fillNormal(out: Float64Array, std: number, random: () => number): Float64Array {
+  for (let i = 0; i < out.length; i += 2) {
+    // Box–Muller; 1 - u keeps the logarithm's argument in (0, 1].
+    const radius = std * Math.sqrt(-2 * Math.log(1 - random()));
+    const angle = 2 * Math.PI * random();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < out.length) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
+}
+
+/** Returns a uniform [0, 1) generator (xoshiro128**) seeded from the SHA-256 of `label`. */
+function seededRandom(label: string): () => number {
+  const digest = createHash('sha256').update(label).digest();
+  let [a, b, c, d] = [0, 4, 8, 12].map((i) => digest.readUInt32LE(i)) as [number, number, number, number];
+  return () => {
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
+    return result / 2 ** 32;
+  };
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+function trim(x: number): string {
+  return Number(x.toPrecision(4)).toString();
+}

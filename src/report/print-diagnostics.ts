@@ -1,0 +1,174 @@
+/**
+ * Renders diagnostics for people (`file:line:col: error: message [code]` plus a code frame with a caret, as
+ * graphql-js `printLocation` does) and for machines (the same data with 1-based line:column added).
+ *
+ * Span offsets index the source string (UTF-16 code units; equal to byte offsets for ASCII files). A span whose
+ * offsets are not finite numbers (chevrotain's recovered tokens carry NaN) is printed as the file name alone.
+ */
+import type { Diagnostic, Span } from '../diagnostics.ts';
+
+/** Looks up a source text by file name; undefined when it is not known (then no code frame is printed). */
+export type SourceLookup = (file: string) => string | undefined;
+
+/** 1-based line and column. */
+export interface LineColumn {
+  line: number;
+  column: number;
+}
+
+/** A span with its 1-based start and end positions, as `--format json` reports it. */
+export interface LocatedSpan extends Span {
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+/** A diagnostic whose spans carry line:column, for JSON output. */
+export interface LocatedDiagnostic extends Omit<Diagnostic, 'spans'> {
+  spans: LocatedSpan[];
+}
+
+export interface PrintOptions {
+  /** ANSI colours for terminals. */
+  color?: boolean;
+  /** Lines of context shown before the primary line (default 1). */
+  contextLines?: number;
+}
+
+/** Returns all diagnostics rendered as text, separated by blank lines (empty string when there are none). */
+export function printDiagnostics(diagnostics: readonly Diagnostic[], sources: SourceLookup, options: PrintOptions = {}): string {
+  const index = new LineIndexCache(sources);
+  return diagnostics.map((d) => printOne(d, index, options)).join('\n\n');
+}
+
+/** Returns the diagnostics with line:column added to every span whose source is known and whose offsets are valid. */
+export function locateDiagnostics(diagnostics: readonly Diagnostic[], sources: SourceLookup): LocatedDiagnostic[] {
+  const index = new LineIndexCache(sources);
+  return diagnostics.map((d) => ({ ...d, spans: d.spans.map((s) => locateSpan(s, index)) }));
+}
+
+/** Returns the 1-based line and column of `offset` in `source` (offsets past the end clamp to the end). */
+export function lineColumn(source: string, offset: number): LineColumn {
+  return new LineIndex(source).locate(offset);
+}
+
+function printOne(d: Diagnostic, index: LineIndexCache, options: PrintOptions): string {
+  const paint = painter(options.color ?? false);
+  const [primary, ...related] = d.spans;
+  const head = `${where(primary, index)}${paint.bold(`${paint.severity(d.severity)}: ${d.message}`)} ${paint.dim(`[${d.code}]`)}`;
+  const parts = [head];
+  if (primary) parts.push(...frame(primary, index, options, paint));
+  for (const span of related) {
+    parts.push(`${where(span, index)}${paint.dim('note: related location')}`);
+    parts.push(...frame(span, index, { ...options, contextLines: 0 }, paint));
+  }
+  if (d.hint) parts.push(`  = hint: ${d.hint}`);
+  return parts.join('\n');
+}
+
+function where(span: Span | undefined, index: LineIndexCache): string {
+  if (!span) return '';
+  const at = validOffsets(span) ? index.get(span.file)?.locate(span.start) : undefined;
+  return at ? `${span.file}:${at.line}:${at.column}: ` : `${span.file}: `;
+}
+
+/** Returns the code frame lines: some context, the line with the span, and a caret line under the span. */
+function frame(span: Span, index: LineIndexCache, options: PrintOptions, paint: Painter): string[] {
+  const lines = index.get(span.file);
+  if (!lines || !validOffsets(span)) return [];
+  const start = lines.locate(span.start);
+  const end = lines.locate(Math.max(span.start, span.end));
+  const first = Math.max(1, start.line - (options.contextLines ?? 1));
+  const gutter = String(start.line).length;
+  const out: string[] = [];
+  for (let n = first; n <= start.line; n++) {
+    const marker = n === start.line ? '>' : ' ';
+    out.push(`${marker} ${String(n).padStart(gutter)} | ${lines.text(n)}`);
+  }
+  const text = lines.text(start.line);
+  // A multi-line span is underlined to the end of its first line; an empty span still gets one caret.
+  const stopColumn = end.line === start.line ? end.column : text.length + 1;
+  const width = Math.max(1, stopColumn - start.column);
+  // Copy tabs from the source line so the caret lines up whatever the terminal's tab width.
+  const pad = text.slice(0, start.column - 1).replace(/[^\t]/g, ' ');
+  out.push(`  ${' '.repeat(gutter)} | ${pad}${paint.caret('^'.repeat(width))}`);
+  return out;
+}
+
+function locateSpan(span: Span, index: LineIndexCache): LocatedSpan {
+  const lines = index.get(span.file);
+  if (!lines || !validOffsets(span)) return { ...span };
+  const start = lines.locate(span.start);
+  const end = lines.locate(span.end);
+  return { ...span, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+}
+
+function validOffsets(span: Span): boolean {
+  return Number.isFinite(span.start) && Number.isFinite(span.end) && span.start >= 0;
+}
+
+/** Line starts of one source, computed once, for offset → line:column by binary search. */
+class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(private readonly source: string) {
+    for (let i = 0; i < source.length; i++) {
+      const c = source.charCodeAt(i);
+      // \r\n counts as one break; a lone \r is a break too (the lexer agrees).
+      if (c === 10 || (c === 13 && source.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
+    }
+  }
+
+  locate(offset: number): LineColumn {
+    const clamped = Math.min(Math.max(0, offset), this.source.length);
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= clamped) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: clamped - this.starts[lo]! + 1 };
+  }
+
+  /** Returns line `n` (1-based) without its line break. */
+  text(n: number): string {
+    const start = this.starts[n - 1] ?? this.source.length;
+    const next = this.starts[n] ?? this.source.length;
+    return this.source.slice(start, next).replace(/\r?\n$|\r$/, '');
+  }
+}
+
+class LineIndexCache {
+  private readonly cache = new Map<string, LineIndex | undefined>();
+
+  constructor(private readonly sources: SourceLookup) {}
+
+  get(file: string): LineIndex | undefined {
+    if (!this.cache.has(file)) {
+      const source = this.sources(file);
+      this.cache.set(file, source === undefined ? undefined : new LineIndex(source));
+    }
+    return this.cache.get(file);
+  }
+}
+
+interface Painter {
+  bold(s: string): string;
+  dim(s: string): string;
+  caret(s: string): string;
+  severity(s: string): string;
+}
+
+function painter(color: boolean): Painter {
+  const wrap = (code: string) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const red = wrap('31');
+  const yellow = wrap('33');
+  return {
+    bold: wrap('1'),
+    dim: wrap('2'),
+    caret: red,
+    severity: (s) => (s === 'error' ? red(s) : s === 'warning' ? yellow(s) : s),
+  };
+}

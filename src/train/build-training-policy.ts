@@ -1,0 +1,213 @@
+/**
+ * The policy a run trains and the trainer state around it, from one of three starting points:
+ * `--resume` (the output folder's `last.pth`: weights, EMA, optimizer, scheduler, counters, random
+ * state), `--init CKPT` (weights checked strictly or loosely against the config's model), or fresh
+ * PyTorch-default initialisation. Remap hints (`freeze`, `lr`) come from `--remap`, from the init
+ * checkpoint's provenance, or from the resumed checkpoint.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { analyzeRemap } from '../../grammar/index.ts';
+import { InputError } from '../input-error.ts';
+import { openCheckpoint } from '../checkpoint/open-checkpoint.ts';
+import { getAtPath } from '../checkpoint/py-value.ts';
+import type { PolicyConfig } from '../model/config.ts';
+import { buildPolicy, type Policy } from '../model/policy.ts';
+import { policySchema, type PolicySchema } from '../model/schema.ts';
+import { configWithWidthsFrom } from '../model/widths-from-shapes.ts';
+import { createWeights, type PolicyWeights } from '../model/weights.ts';
+import { defaultInitValues as freshValues } from './default-init.ts';
+import { PROVENANCE_KEY } from '../plan/apply-plan.ts';
+import { emaConfig } from './ema.ts';
+import { loadChecked, readResumeState, readStateDict, shapesOf, slotFromHost } from './load-training-weights.ts';
+import { hintsFromRemap, resolveParamPolicies, type ResolvedHint, type TrainHint } from './param-groups.ts';
+import { createRng, rngFromState } from './rng.ts';
+import type { TrainConfig } from './train-config.ts';
+import type { TrainerState } from './train-step.ts';
+
+export type LoadMode = 'strict' | 'loose';
+
+export interface BuildRequest {
+  config: PolicyConfig;
+  train: TrainConfig;
+  options: { init?: string; load: LoadMode; remap?: string; resume: boolean };
+  out: string;
+}
+
+export interface BuiltTraining {
+  policy: Policy;
+  state: TrainerState;
+  hints: TrainHint[];
+  /** Lines for the user: load report, hint summary. */
+  messages: string[];
+  startEpoch: number;
+  resumedFrom: string | null;
+  bestValidLoss: number | null;
+  disposeSlots(): void;
+}
+
+/** Returns the policy and trainer state the run starts from. */
+export async function buildTrainingPolicy(request: BuildRequest): Promise<BuiltTraining> {
+  const { train, options } = request;
+  const messages: string[] = [];
+  if (options.resume) return resumeTraining(request, messages);
+  let config = request.config;
+  let nets: PolicyWeights;
+  let ema: PolicyWeights | null = null;
+  let hints: ResolvedHint[] = options.remap ? await hintsFromFile(options.remap) : [];
+  if (options.init) {
+    const checkpoint = await openCheckpoint(options.init);
+    const netsDict = await readStateDict(checkpoint, ['model', 'nets']);
+    if (!netsDict) throw new InputError('load/no-state-dict', options.init, 'has no "model.nets" state dict; --init needs a robomimic checkpoint (e.g. the output of `surgery apply`).');
+    config = configWithWidthsFrom(config, shapesOf(netsDict));
+    const schema = policySchema(config);
+    const fresh = freshValues(schema, train.seed);
+    const loaded = loadChecked(schema, netsDict, options.load, fresh, true, options.init);
+    nets = loaded.weights;
+    messages.push(loadReport(options.init, options.load, 'model.nets', loaded.report.length, schema.entries.length, loaded.report));
+    const emaDict = config.ema.enabled ? await readStateDict(checkpoint, ['model', 'ema']) : null;
+    if (emaDict) {
+      const loadedEma = loadChecked(schema, emaDict, options.load, fresh, false, options.init);
+      ema = loadedEma.weights;
+      messages.push(loadReport(options.init, options.load, 'model.ema', loadedEma.report.length, schema.entries.length, loadedEma.report));
+    }
+    if (!options.remap) hints = await hintsFromProvenance(getAtPath(checkpoint.root, [PROVENANCE_KEY]), messages);
+  } else {
+    const schema = policySchema(config);
+    nets = createWeights(schema, freshValues(schema, train.seed), true);
+    messages.push(`init: fresh weights (PyTorch default initialisers, seed ${train.seed})`);
+  }
+  // robomimic's EMAModel starts as a deep copy of the nets unless the checkpoint brings one.
+  if (config.ema.enabled && !ema) ema = copyWeights(nets);
+  const policy = buildPolicy(config, nets, ema);
+  const state = trainerState(policy, train, createRng(train.seed));
+  const resolved = applyHints(policy.schema, state, hints, messages);
+  return { policy, state, hints: resolved, messages, startEpoch: 1, resumedFrom: null, bestValidLoss: null, disposeSlots: () => disposeSlots(state) };
+}
+
+async function resumeTraining(request: BuildRequest, messages: string[]): Promise<BuiltTraining> {
+  const path = join(request.out, 'last.pth');
+  const resume = await readResumeState(path);
+  const config = configWithWidthsFrom(request.config, shapesOf(resume.nets));
+  const schema = policySchema(config);
+  const fresh = freshValues(schema, request.train.seed);
+  const nets = loadChecked(schema, resume.nets, 'strict', fresh, true, path).weights;
+  const ema = config.ema.enabled ? (resume.ema ? loadChecked(schema, resume.ema, 'strict', fresh, false, path).weights : copyWeights(nets)) : null;
+  const policy = buildPolicy(config, nets, ema);
+  const state = trainerState(policy, request.train, rngFromState(resume.rng));
+  state.step = resume.step;
+  state.emaOptimizationStep = resume.emaOptimizationStep;
+  state.schedulerEpoch = resume.schedulerEpoch;
+  schema.params
+    .filter((p) => p.trainable)
+    .forEach((param, index) => {
+      const host = resume.optimizerSlots.get(index);
+      if (host) state.slots[param.id] = slotFromHost(param, host);
+    });
+  const hints = await hintsFromRecorded(resume.hints);
+  const resolved = applyHints(schema, state, hints, messages);
+  messages.push(`resume: ${path} at epoch ${resume.epoch}, step ${resume.step}`);
+  return { policy, state, hints: resolved, messages, startEpoch: resume.epoch + 1, resumedFrom: path, bestValidLoss: resume.bestValidLoss, disposeSlots: () => disposeSlots(state) };
+}
+
+function trainerState(policy: Policy, train: TrainConfig, rng: ReturnType<typeof createRng>): TrainerState {
+  return {
+    policy,
+    slots: policy.schema.params.map(() => null),
+    paramPolicies: policy.schema.params.map(() => ({ lrFactor: 1, frozenUntil: 0 })),
+    optimizer: train.optimizer,
+    baseLr: train.learningRate,
+    schedule: train.schedule,
+    schedulerEpoch: 0,
+    ema: policy.config.ema.enabled ? emaConfig(policy.config.ema.power) : null,
+    emaOptimizationStep: 0,
+    step: 0,
+    rng,
+  };
+}
+
+/** Resolves hints against the parameters, sets the per-parameter policies, reports what matched. */
+function applyHints(schema: PolicySchema, state: TrainerState, hints: ResolvedHint[], messages: string[]): TrainHint[] {
+  const trainable = schema.params.map((p) => ({ keys: p.trainable ? p.keys : [] }));
+  const { policies, matched } = resolveParamPolicies(trainable, hints);
+  state.paramPolicies = policies;
+  hints.forEach(({ hint }, i) => {
+    const what = hint.kind === 'lr' ? `lr x${hint.factor} ${hint.pattern}` : `freeze ${hint.pattern}${hint.steps === null ? '' : ` for ${hint.steps} steps`}`;
+    messages.push(matched[i] ? `hint: ${what} (${matched[i]} parameters)` : `warning: hint "${what}" matches no parameter of this model`);
+  });
+  return hints.map((h) => h.hint);
+}
+
+async function hintsFromFile(path: string): Promise<ResolvedHint[]> {
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError('io/unreadable', path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
+  return hintsFromSource(source, path);
+}
+
+function hintsFromSource(source: string, path: string): ResolvedHint[] {
+  const { file, diagnostics } = analyzeRemap(source, path);
+  const error = diagnostics.find((d) => d.severity === 'error');
+  if (error) {
+    const offset = error.spans[0]?.start ?? 0;
+    const line = source.slice(0, offset).split('\n').length;
+    const column = offset - source.lastIndexOf('\n', offset - 1);
+    throw new InputError(error.code, `${path}:${line}:${column}`, `${error.message} (run \`surgery check ${path}\` for details).`);
+  }
+  return hintsFromRemap(file);
+}
+
+/** Hints recorded in a resumed checkpoint, re-parsed so they match exactly as they did. */
+async function hintsFromRecorded(hints: TrainHint[]): Promise<ResolvedHint[]> {
+  const text = hints.map((h) => (h.kind === 'lr' ? `lr x${h.factor} ${h.pattern}` : `freeze ${h.pattern}${h.steps === null ? '' : ` for ${h.steps} steps`}`)).join('\n');
+  return text ? hintsFromSource(`${text}\n`, 'variable_state.surgery.hints') : [];
+}
+
+/**
+ * Hints of the remap files an `--init` checkpoint's provenance names, when those files are still
+ * there unchanged (same sha256); otherwise says why they are not applied.
+ */
+async function hintsFromProvenance(raw: unknown, messages: string[]): Promise<ResolvedHint[]> {
+  if (typeof raw !== 'string') return [];
+  let remaps: { path: string; sha256: string }[] = [];
+  try {
+    remaps = (JSON.parse(raw) as { remaps?: { path: string; sha256: string }[] }).remaps ?? [];
+  } catch {
+    return [];
+  }
+  const hints: ResolvedHint[] = [];
+  for (const remap of remaps) {
+    let text: string;
+    try {
+      text = await readFile(remap.path, 'utf8');
+    } catch {
+      messages.push(`warning: the checkpoint was made with ${remap.path}, which is not readable now; pass --remap to apply its freeze/lr hints`);
+      continue;
+    }
+    if (createHash('sha256').update(text).digest('hex') !== remap.sha256) {
+      messages.push(`warning: ${remap.path} changed since the checkpoint was made; pass --remap to apply its freeze/lr hints`);
+      continue;
+    }
+    hints.push(...hintsFromSource(text, remap.path));
+  }
+  return hints;
+}
+
+function loadReport(file: string, mode: LoadMode, dict: string, problems: number, keys: number, report: { code: string; message: string }[]): string {
+  if (problems === 0) return `init: ${dict} from ${file}: all ${keys} keys loaded (${mode})`;
+  const lines = report.slice(0, 20).map((p) => `  ${p.code}: ${p.message}`);
+  return [`init: ${dict} from ${file} (${mode}): ${problems} keys not loaded as-is, fresh values kept:`, ...lines, ...(report.length > 20 ? [`  ... ${report.length - 20} more`] : [])].join('\n');
+}
+
+function copyWeights(weights: PolicyWeights): PolicyWeights {
+  return { tensors: weights.tensors.map((v) => tf.variable(v, false)) };
+}
+
+function disposeSlots(state: TrainerState): void {
+  for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
+}

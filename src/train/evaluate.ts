@@ -1,0 +1,53 @@
+/**
+ * What training reports besides its own loss: robomimic's validation loss (the same objective on
+ * `mask/valid` demos, training weights, randomizers in eval mode, no update) and how far actions
+ * sampled from the EMA model (DDIM or DDPM, as configured) land from the demonstrated ones.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../data/read-batch.ts';
+import { computeLoss } from '../model/loss.ts';
+import { inferenceWeights, type Policy } from '../model/policy.ts';
+import { sampleActions } from '../model/sample-actions.ts';
+import { inferenceTimesteps } from '../model/scheduler.ts';
+import type { Rng } from './rng.ts';
+import { batchTensors } from './train-step.ts';
+
+/** Returns the loss of `batch` without updating anything (robomimic `train_on_batch(validate=True)`). */
+export function validationLoss(policy: Policy, batch: Batch, rng: Rng): number {
+  const { config } = policy;
+  const [B, Tp, ac] = batch.actions.shape as [number, number, number];
+  const S = config.noiseSamples;
+  return tf.tidy(() => {
+    const inputs = batchTensors(batch);
+    const noise = tf.tensor4d(rng.normal(S * B * Tp * ac), [S, B, Tp, ac]);
+    const timesteps = Array.from({ length: B }, () => rng.int(config.scheduler.numTrainTimesteps));
+    return computeLoss(policy, inputs, { noise, timesteps }).dataSync()[0]!;
+  });
+}
+
+/** Mean squared error of sampled actions against the batch's actions. */
+export interface ActionError {
+  /** Over the whole predicted trajectory `[B, Tp, ac]`. */
+  trajectoryMse: number;
+  /** Over the Ta executed steps `[To−1, To−1+Ta)`. */
+  executedMse: number;
+}
+
+/** Returns how far EMA-sampled actions are from the demonstrations in `batch` (normalised space). */
+export function sampledActionError(policy: Policy, batch: Batch, rng: Rng): ActionError {
+  const { config } = policy;
+  const [B, Tp, ac] = batch.actions.shape as [number, number, number];
+  return tf.tidy(() => {
+    const inputs = batchTensors(batch);
+    const initialNoise = tf.tensor3d(rng.normal(B * Tp * ac), [B, Tp, ac]);
+    const steps = inferenceTimesteps(config.scheduler).length;
+    const perStepVarianceNoise = config.scheduler.kind === 'ddpm' ? tf.tensor4d(rng.normal((steps - 1) * B * Tp * ac), [steps - 1, B, Tp, ac]) : undefined;
+    const { trajectory } = sampleActions(policy, inferenceWeights(policy), inputs.obs, { initialNoise, perStepVarianceNoise });
+    const start = config.horizon.observation - 1;
+    const executed = (t: tf.Tensor3D) => tf.slice(t, [0, start, 0], [-1, config.horizon.action, -1]);
+    return {
+      trajectoryMse: tf.mean(tf.squaredDifference(trajectory, inputs.actions)).dataSync()[0]!,
+      executedMse: tf.mean(tf.squaredDifference(executed(trajectory), executed(inputs.actions))).dataSync()[0]!,
+    };
+  });
+}

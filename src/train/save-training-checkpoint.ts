@@ -1,0 +1,69 @@
+/**
+ * Writes the trainer's state as robomimic checkpoints: `model_epoch_<N>.pth` and `last.pth` (the
+ * one `--resume` reads), each written atomically so a kill never leaves a half-written file.
+ */
+import { copyFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
+import type { DataSource } from '../data/data-spec.ts';
+import type { SequenceDataset } from '../data/sequence-dataset.ts';
+import { stateDictFromWeights } from '../model/weights.ts';
+import { tfToTorch } from '../model/layout.ts';
+import { effectiveConfig, type TrainConfig } from './train-config.ts';
+import { shapeMetadata } from '../data/shape-metadata.ts';
+import type { TrainerState } from './train-step.ts';
+import { checkpointTree, type OptimizerSlotSnapshot, type TrainingCheckpoint } from './training-checkpoint.ts';
+import type { TrainHint } from './param-groups.ts';
+
+export interface SaveRequest {
+  out: string;
+  epoch: number;
+  state: TrainerState;
+  dataset: SequenceDataset;
+  json: unknown;
+  train: TrainConfig;
+  sources: DataSource[];
+  bestValidLoss: number | null;
+  stepsPerEpoch: number;
+  hints: TrainHint[];
+}
+
+/** Writes `model_epoch_<epoch>.pth`, then `last.pth` as its copy; returns the epoch file's path. */
+export async function saveTrainingCheckpoint(request: SaveRequest): Promise<string> {
+  const tree = checkpointTree(trainingCheckpoint(request));
+  const path = join(request.out, `model_epoch_${request.epoch}.pth`);
+  await writeCheckpoint(path, tree, { format: 'torch-zip' });
+  // Copy then rename, so last.pth is always a complete file (robomimic keeps a backup for the same reason).
+  const temp = join(request.out, `.last.pth.${process.pid}.tmp`);
+  await copyFile(path, temp);
+  await rename(temp, join(request.out, 'last.pth'));
+  return path;
+}
+
+/** Returns the checkpoint contents for the trainer's current state. */
+export function trainingCheckpoint(request: SaveRequest): TrainingCheckpoint {
+  const { state, dataset, train } = request;
+  const { policy } = state;
+  const trainable = policy.schema.params.filter((p) => p.trainable);
+  const slots: (OptimizerSlotSnapshot | null)[] = trainable.map((param) => {
+    const slot = state.slots[param.id];
+    if (!slot) return null;
+    const host = (v: typeof slot.expAvg) => ({ shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(v.dataSync())) });
+    return { step: slot.step, expAvg: host(slot.expAvg), expAvgSq: host(slot.expAvgSq) };
+  });
+  const shapes = shapeMetadata(dataset);
+  return {
+    configText: JSON.stringify(effectiveConfig(request.json, train, request.sources), null, 4),
+    envMetadata: dataset.files[0]!.envMetadata,
+    // Upstream v0.5 also records use_depths; the fork does not.
+    shapeMetadata: { ...shapes, useDepths: policy.config.code === 'upstream' ? false : null },
+    actionNormalization: dataset.actionNormalization,
+    nets: stateDictFromWeights(policy.schema, policy.nets),
+    ema: policy.ema ? stateDictFromWeights(policy.schema, policy.ema) : null,
+    optimizer: { config: state.optimizer, baseLr: state.baseLr, slots },
+    scheduler: state.schedule.kind === 'constant' ? null : { schedule: state.schedule, lastEpoch: state.schedulerEpoch },
+    epoch: request.epoch,
+    bestValidLoss: request.bestValidLoss,
+    surgery: { step: state.step, emaOptimizationStep: state.emaOptimizationStep, rng: state.rng.state(), hints: request.hints, stepsPerEpoch: request.stepsPerEpoch },
+  };
+}

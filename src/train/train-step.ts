@@ -1,0 +1,147 @@
+/**
+ * One iteration of robomimic's `run_epoch` for `DiffusionPolicyUNet`: draw the noise, timesteps
+ * and train-mode randomizer draws, compute the loss and its gradients (frozen parameters get none,
+ * as with `requires_grad=False`), stop on a non-finite loss before anything is updated, then
+ * Adam/AdamW, the EMA step, and the per-batch scheduler step — in that order, as robomimic does.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../data/read-batch.ts';
+import type { SampleRef } from '../data/sequence-dataset.ts';
+import { computeLoss, type LossDraws, type TrainBatch } from '../model/loss.ts';
+import { registerModelGradients } from '../model/gradients.ts';
+import type { RandomizerDraws } from '../model/encoder.ts';
+import { drawColor, type ColorDraw } from '../model/color-jitter.ts';
+import type { Policy } from '../model/policy.ts';
+import { adamStep, newAdamSlot, type AdamConfig, type AdamSlot } from './adam.ts';
+import { emaStep, type EmaConfig } from './ema.ts';
+import { lrFactor, stepsEveryBatch, type LrSchedule } from './lr-schedule.ts';
+import type { ParamPolicy } from './param-groups.ts';
+import type { Rng } from './rng.ts';
+
+/** Everything that changes from step to step, owned by the training loop. */
+export interface TrainerState {
+  policy: Policy;
+  /** Per parameter id; null until the parameter's first update (torch creates state lazily too). */
+  slots: (AdamSlot | null)[];
+  /** Per parameter id. */
+  paramPolicies: ParamPolicy[];
+  optimizer: AdamConfig;
+  baseLr: number;
+  schedule: LrSchedule;
+  /** The scheduler's `last_epoch`. */
+  schedulerEpoch: number;
+  ema: EmaConfig | null;
+  emaOptimizationStep: number;
+  /** Optimizer steps done. */
+  step: number;
+  rng: Rng;
+}
+
+export interface StepResult {
+  loss: number;
+  /** robomimic's `policy_grad_norms`: sum of squared gradient L2 norms. */
+  gradNorms: number;
+  /** The learning rate the step used (before any per-parameter factor). */
+  lr: number;
+}
+
+/** Thrown when the loss or the gradients stop being finite; nothing was updated in that step. */
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly refs: SampleRef[],
+  ) {
+    super(`loss is ${loss} at step ${step}`);
+  }
+}
+
+/** Returns the host batch as tensors the model takes (caller disposes). */
+export function batchTensors(batch: Batch): TrainBatch {
+  const obs = new Map(Object.entries(batch.obs).map(([key, o]) => [key, tf.tensor(o.data, o.shape, 'float32')]));
+  return { obs, actions: tf.tensor3d(batch.actions.data, batch.actions.shape as [number, number, number], 'float32') };
+}
+
+/** Returns whether parameter `id` is frozen at the current step. */
+export function isFrozen(state: TrainerState, id: number): boolean {
+  return state.step < state.paramPolicies[id]!.frozenUntil;
+}
+
+/** Runs one training step on `batch`, updating `state` in place. */
+export function trainStep(state: TrainerState, batch: Batch): StepResult {
+  const { policy } = state;
+  const { config } = policy;
+  registerModelGradients();
+  const inputs = batchTensors(batch);
+  const B = batch.actions.shape[0]!;
+  const [, Tp, ac] = batch.actions.shape as [number, number, number];
+  const S = config.noiseSamples;
+  // The same draw order every step (noise, timesteps, randomizers) keeps runs reproducible from the seed.
+  const noise = tf.tensor4d(state.rng.normal(S * B * Tp * ac), [S, B, Tp, ac]);
+  const timesteps = Array.from({ length: B }, () => state.rng.int(config.scheduler.numTrainTimesteps));
+  const draws: LossDraws = { noise, timesteps };
+  const randomizers = randomizerDraws(policy, B * config.horizon.observation, state.rng, batch);
+  const live = policy.schema.params.filter((p) => p.trainable && !isFrozen(state, p.id));
+  const vars = live.map((p) => policy.nets.tensors[p.id]!);
+  try {
+    const { value, grads } = tf.variableGrads(() => computeLoss(policy, inputs, draws, { draws: randomizers }), vars);
+    const gradList = live.map((_, i) => grads[vars[i]!.name]!);
+    const [loss, gradNorms] = tf.tidy(() => {
+      const norms = gradList.length ? tf.addN(gradList.map((g) => tf.sum(tf.square(g)))) : tf.scalar(0);
+      return [value.dataSync()[0]!, norms.dataSync()[0]!];
+    });
+    value.dispose();
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorms)) {
+      tf.dispose(gradList);
+      throw new NonFiniteLossError(state.step + 1, Number.isFinite(loss) ? gradNorms : loss, batch.refs);
+    }
+    const lr = state.baseLr * lrFactor(state.schedule, state.schedulerEpoch);
+    live.forEach((p, i) => {
+      const slot = (state.slots[p.id] ??= newAdamSlot(vars[i]!));
+      adamStep(state.optimizer, vars[i]!, gradList[i]!, slot, lr * state.paramPolicies[p.id]!.lrFactor);
+    });
+    tf.dispose(gradList);
+    if (state.ema && policy.ema) {
+      const pairs = policy.schema.params.map((p) => ({
+        ema: policy.ema!.tensors[p.id]!,
+        param: policy.nets.tensors[p.id]!,
+        trainable: p.trainable && !isFrozen(state, p.id),
+      }));
+      emaStep(state.ema, pairs, state.emaOptimizationStep);
+      state.emaOptimizationStep += 1;
+    }
+    state.step += 1;
+    if (stepsEveryBatch(state.schedule)) state.schedulerEpoch += 1;
+    return { loss, gradNorms, lr };
+  } finally {
+    tf.dispose([noise, inputs.actions, ...inputs.obs.values()]);
+  }
+}
+
+/**
+ * Train-mode randomizer draws for every image key and folded row (b·To + t): crop offsets
+ * `long((H − h)·U[0,1))` and colour-jitter factors, as robomimic's randomizers sample them.
+ */
+function randomizerDraws(policy: Policy, rows: number, rng: Rng, batch: Batch): RandomizerDraws {
+  const { rgb, obsKeys } = policy.config;
+  const cropOffsets = new Map<string, [number, number][][]>();
+  const color = new Map<string, ColorDraw[][]>();
+  for (const spec of obsKeys) {
+    if (spec.modality !== 'rgb') continue;
+    const [, , H, W] = batch.obs[spec.key]!.shape as [number, number, number, number];
+    for (const kind of rgb.randomizerOrder) {
+      if (kind === 'crop' && rgb.crop) {
+        const { height, width, numCrops } = rgb.crop;
+        cropOffsets.set(
+          spec.key,
+          Array.from({ length: rows }, () => Array.from({ length: numCrops }, (): [number, number] => [Math.floor((H - height) * rng.uniform()), Math.floor((W - width) * rng.uniform())])),
+        );
+      } else if (kind === 'color' && rgb.color) {
+        const c = rgb.color;
+        color.set(spec.key, Array.from({ length: rows }, () => Array.from({ length: c.numSamples }, () => drawColor(c, rng.uniform))));
+      }
+    }
+  }
+  return { cropOffsets, color };
+}

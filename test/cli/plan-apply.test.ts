@@ -1,0 +1,75 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCli, UsageError } from '../../src/cli/create-cli.ts';
+import { ExitWith } from '../../src/cli/exit-codes.ts';
+import { InputError } from '../../src/input-error.ts';
+
+const R = '/work/shared/reference';
+const dir = mkdtempSync(join(tmpdir(), 'surgery-cli-'));
+
+/** Runs the real CLI in-process; returns stdout and the exit code main() would use. */
+async function run(argv: string[]): Promise<{ stdout: string; code: number }> {
+  let stdout = '';
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    await createCli(argv).parseAsync();
+    return { stdout, code: 0 };
+  } catch (error) {
+    if (error instanceof ExitWith) return { stdout, code: error.code };
+    if (error instanceof UsageError) return { stdout, code: 2 };
+    if (error instanceof InputError) return { stdout, code: 3 };
+    throw error;
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+  }
+}
+
+test('plan: full-size TSV schemas with the cameras only → exit 1, the 5 mismatches in the JSON report', async () => {
+  const remap = join(dir, 'cameras.remap');
+  writeFileSync(remap, 'camera/image/varied_camera_1_left_image -> agentview_rgb\ncamera/image/varied_camera_2_left_image -> eye_in_hand_rgb\n');
+  const { stdout, code } = await run(['plan', `${R}/full_size/droid_nets.tsv`, remap, '--target', `${R}/full_size/libero_nets.tsv`, '--format', 'json']);
+  assert.is(code, 1);
+  const report = JSON.parse(stdout);
+  assert.is(report.diagnostics.filter((d: { code: string }) => d.code === 'load/size-mismatch').length, 5);
+  assert.is(report.verdict.loose.ok, false);
+});
+
+test('plan: the shipped full-size remap makes the schemas load → exit 0, markdown to --report', async () => {
+  const out = join(dir, 'plan.md');
+  const { code } = await run(['plan', `${R}/full_size/droid_nets.tsv`, 'remaps/droid-to-libero.remap', '-t', `${R}/full_size/libero_nets.tsv`, '--format', 'md', '--report', out]);
+  assert.is(code, 0);
+  assert.match(readFileSync(out, 'utf8'), '| `load_state_dict(strict=True)` | ✅ loads |');
+});
+
+test('apply: tiny DROID → LIBERO writes the output; a remap with errors exits 1 and writes nothing', async () => {
+  const out = join(dir, 'out.pth');
+  const ok = await run(['apply', `${R}/fork_droid_tiny.ckpt.pth`, 'remaps/droid-to-libero-tiny.remap', '-t', `${R}/fork_libero_tiny.ckpt.pth`, '-o', out, '--format', 'json']);
+  assert.is(ok.code, 0);
+  assert.ok(existsSync(out));
+  assert.ok(JSON.parse(ok.stdout).notes.some((n: string) => n.startsWith('Wrote')));
+  const broken = join(dir, 'broken.remap');
+  writeFileSync(broken, 'drop policy.*[\n');
+  const bad = await run(['apply', `${R}/fork_droid_tiny.ckpt.pth`, broken, '-o', join(dir, 'bad.pth')]);
+  assert.is(bad.code, 1);
+  assert.not.ok(existsSync(join(dir, 'bad.pth')));
+});
+
+test('exit codes from the real process: 2 for usage, 3 for an unreadable input', () => {
+  const main = "import { main } from './src/cli/main.ts'; await main(process.argv.slice(1));";
+  const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', main, ...args], { encoding: 'utf8' });
+  assert.is(node(['plan', 'x.pth', '--mode', 'sloppy']).status, 2);
+  const unreadable = node(['plan', join(dir, 'missing.pth')]);
+  assert.is(unreadable.status, 3);
+  assert.match(unreadable.stderr, 'missing.pth');
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,143 @@
+/**
+ * Every file in remaps/ parses, passes the semantic checks and is formatted; the DROID → LIBERO remaps are checked
+ * against the real key and shape listings in ../shared/reference (tiny fixtures and full-size schemas).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { analyzeRemap } from '../../grammar/analyze-remap.ts';
+import type { KeyPattern, RangeDim, RemapFile, SliceDim } from '../../grammar/ast.ts';
+import { printRemap } from '../../grammar/print-remap.ts';
+import { describe } from '../grammar/ast-helpers.ts';
+
+const REMAPS = new URL('../../remaps/', import.meta.url);
+const REFERENCE = new URL('../../../shared/reference/', import.meta.url);
+const files = readdirSync(REMAPS).filter((f) => f.endsWith('.remap'));
+
+test('remaps/ holds the documented files', () => {
+  for (const name of ['strip-module-prefix.remap', 'droid-to-libero.remap', 'droid-to-libero-tiny.remap']) assert.ok(files.includes(name), name);
+});
+
+for (const name of files) {
+  test(`${name} parses and checks clean, and is formatted`, () => {
+    const source = readFileSync(new URL(name, REMAPS), 'utf8');
+    const { file, diagnostics } = analyzeRemap(source, name);
+    assert.equal(describe(diagnostics, source), []);
+    assert.ok(file.statements.length > 0);
+    assert.is(printRemap(file, { source }), source, `run: surgery fmt remaps/${name}`);
+  });
+}
+
+// --- DROID -> LIBERO against the reference listings ------------------------------------------------------------
+
+type Shapes = Map<string, number[]>;
+const COMBINE = 'policy.obs_encoder.module.combine.0.weight';
+
+/** Reads `model/nets/<key>\tTensor\t[a, b]` lines and the ordered `shape_metadata/all_shapes` of a contents listing. */
+function readContents(name: string): { shapes: Shapes; obs: [string, number[]][] } {
+  const shapes: Shapes = new Map();
+  const obs: [string, number[]][] = [];
+  for (const line of readFileSync(new URL(name, REFERENCE), 'utf8').split('\n')) {
+    const [path, type, shape] = line.split('\t');
+    if (path?.startsWith('model/nets/') && type === 'Tensor') shapes.set(path.slice('model/nets/'.length), JSON.parse(shape!));
+    if (path?.startsWith('shape_metadata/all_shapes/')) obs.push([path.slice('shape_metadata/all_shapes/'.length), JSON.parse(shape!)]);
+  }
+  return { shapes, obs };
+}
+
+/** Reads `key\t64x3x7x7\tfloat32` lines of a full_size/*.tsv schema. */
+function readTsv(name: string): Shapes {
+  const lines = readFileSync(new URL(`full_size/${name}`, REFERENCE), 'utf8').trim().split('\n');
+  return new Map(lines.map((l) => l.split('\t')).map(([key, shape]) => [key!, shape!.split('x').map(Number)]));
+}
+
+/**
+ * Returns each obs key's column range in combine.0's input: keys in encoder order (`all_shapes` order), low-dim keys
+ * as wide as their dimension, images as wide as their VisualCore's output (its Linear `nets.2.weight` rows).
+ */
+function columns(obs: [string, number[]][], shapes: Shapes): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  let at = 0;
+  for (const [key, shape] of obs) {
+    const width = shape.length === 3 ? shapes.get(`policy.obs_encoder.module.nets.obs.obs_nets.${key}.nets.2.weight`)![0]! : shape[0]!;
+    out.set(key, [at, at + width]);
+    at += width;
+  }
+  return out;
+}
+
+/** Whole-key regex for the simple patterns these remaps use (literals, `*`, `**`). */
+function regex(p: KeyPattern): RegExp {
+  const text = p.segments
+    .map((s) => s.parts.map((x) => (x.kind === 'Literal' ? x.value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : x.many ? '.*' : '[^.]*')).join(''))
+    .join('\\.');
+  return new RegExp(`^${text}$`);
+}
+
+function literal(p: KeyPattern): string {
+  return p.segments.map((s) => s.parts.map((x) => (x.kind === 'Literal' ? x.value : '?')).join('')).join('.');
+}
+
+function renameKey(file: RemapFile, key: string): string {
+  const renames = file.statements.flatMap((s) => (s.kind === 'Rename' && s.scope === 'segment' ? [[literal(s.from), literal(s.to)]] : []));
+  return key
+    .split('.')
+    .map((segment) => renames.find(([from]) => from === segment)?.[1] ?? segment)
+    .join('.');
+}
+
+function resolve(dim: SliceDim, file: RemapFile): RangeDim {
+  if (dim.kind === 'Range') return dim;
+  const found = file.statements.find((s) => s.kind === 'Let' && s.name.value === dim.name);
+  assert.ok(found && found.kind === 'Let', `let ${dim.name}`);
+  return found.range;
+}
+
+const VARIANTS = [
+  { remap: 'droid-to-libero-tiny.remap', droid: () => readContents('fork_droid_tiny.contents.txt').shapes, libero: () => readContents('fork_libero_tiny.contents.txt').shapes },
+  { remap: 'droid-to-libero.remap', droid: () => readTsv('droid_nets.tsv'), libero: () => readTsv('libero_nets.tsv') },
+];
+
+for (const variant of VARIANTS) {
+  test(`${variant.remap}: renames, reinits and column blocks match the reference shapes`, () => {
+    const source = readFileSync(new URL(variant.remap, REMAPS), 'utf8');
+    const file = analyzeRemap(source, variant.remap).file;
+    const droid = variant.droid();
+    const libero = variant.libero();
+
+    // The camera renames turn every DROID key into a LIBERO key, one to one.
+    const renamed = new Map([...droid].map(([key, shape]) => [renameKey(file, key), shape]));
+    assert.equal([...renamed.keys()].sort(), [...libero.keys()].sort());
+
+    // Exactly the keys whose shapes differ are reinitialised or assembled, and every pattern matches a real key.
+    const differing = [...libero.keys()].filter((k) => renamed.get(k)!.join() !== libero.get(k)!.join()).sort();
+    const handled = file.statements.flatMap((s) => (s.kind === 'Reinit' ? [s.pattern] : s.kind === 'Assign' ? [s.target] : []));
+    for (const p of handled) assert.ok([...libero.keys()].some((k) => regex(p).test(k)), `${literal(p)} matches no LIBERO key`);
+    assert.equal([...libero.keys()].filter((k) => handled.some((p) => regex(p).test(k))).sort(), differing);
+
+    // Column arithmetic: each block moves a camera's features to the renamed camera's columns, whole.
+    const tiny = { droid: readContents('fork_droid_tiny.contents.txt').obs, libero: readContents('fork_libero_tiny.contents.txt').obs };
+    const droidColumns = columns(tiny.droid, droid);
+    const liberoColumns = columns(tiny.libero, libero);
+    assert.is([...droidColumns.values()].at(-1)![1], droid.get(COMBINE)![1]);
+    assert.is([...liberoColumns.values()].at(-1)![1], libero.get(COMBINE)![1]);
+    const assigns = file.statements.filter((s) => s.kind === 'Assign');
+    assert.is(assigns.length, 2);
+    const moved = assigns.map((s) => {
+      assert.ok(s.kind === 'Assign' && s.targetSlice && s.sourceSlice && s.source === null);
+      assert.is(literal(s.target), COMBINE);
+      const t = resolve(s.targetSlice.dims[1]!, file);
+      const f = resolve(s.sourceSlice.dims[1]!, file);
+      const from = [...droidColumns].find(([, [a, b]]) => a === f.start && b === f.stop)?.[0];
+      const to = [...liberoColumns].find(([, [a, b]]) => a === t.start && b === t.stop)?.[0];
+      assert.ok(from && to, `[${t.start}:${t.stop}] <- [${f.start}:${f.stop}] is not a whole camera block`);
+      return [renameKey(file, from), to];
+    });
+    assert.equal(moved, [
+      ['agentview_rgb', 'agentview_rgb'],
+      ['eye_in_hand_rgb', 'eye_in_hand_rgb'],
+    ]);
+  });
+}
+
+test.run();
