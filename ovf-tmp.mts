@@ -10,6 +10,6 @@ const dir = mkdtempSync(join(tmpdir(), 'ovf-'));
 const run = await writeTinyRun(dir);
 const losses: number[] = [];
 const t0 = performance.now();
-const summary = await runTraining({ config: run.configPath, data: [run.dataPath], init: run.initPath, load: 'strict', out: join(dir, 'out'), epochs: Number(process.argv[2] ?? 10), stepsPerEpoch: 30, backend: (process.argv[3] ?? 'wasm') as any, resume: false, log: (l) => console.log(l), progress: null, prefetch: true,
-  onStep: (s, l) => { losses.push(l); if (s % 30 === 0) console.log(s, l.toFixed(4), tf.memory().numTensors, ((performance.now()-t0)/s).toFixed(0)+'ms/step'); } });
+const summary = await runTraining({ config: run.configPath, data: [run.dataPath], init: run.initPath, load: 'strict', out: join(dir, 'out'), epochs: Number(process.argv[2] ?? 10), stepsPerEpoch: 25, backend: (process.argv[3] ?? 'wasm') as any, resume: false, log: (l) => console.log(l), progress: null, prefetch: true,
+  onStep: (s, l) => { losses.push(l); if (s % 25 === 0) console.log(s, l.toFixed(4), tf.memory().numTensors, ((performance.now()-t0)/s).toFixed(0)+'ms/step'); } });
 console.log(summary, (performance.now() - t0) / 1000);

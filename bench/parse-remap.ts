@@ -8,7 +8,7 @@ import { parseRemap } from '../grammar/parse-remap.ts';
 import { printRemap } from '../grammar/print-remap.ts';
 
 const LINES = Number(process.argv[2] ?? 10_000);
-const RUNS = 15;
+const RUNS = 21;
 
 /** A realistic mix: long dotted keys, globs, captures, slices, inits, expectations and comments. */
 function generate(lines: number): string {
@@ -29,16 +29,23 @@ function generate(lines: number): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Prints wall-clock and CPU time (median and min of RUNS); CPU time is the steadier one on a shared machine. */
 function time(label: string, run: () => unknown): void {
-  const samples: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const startCpu = process.cpuUsage();
     const start = performance.now();
     run();
-    samples.push(performance.now() - start);
+    wall.push(performance.now() - start);
+    const used = process.cpuUsage(startCpu);
+    cpu.push((used.user + used.system) / 1000);
   }
-  samples.sort((a, b) => a - b);
-  const median = samples[Math.floor(RUNS / 2)]!;
-  console.log(`${label.padEnd(28)} median ${median.toFixed(1)} ms   min ${samples[0]!.toFixed(1)} ms   max ${samples.at(-1)!.toFixed(1)} ms`);
+  const stats = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `median ${sorted[Math.floor(RUNS / 2)]!.toFixed(1)} ms, min ${sorted[0]!.toFixed(1)} ms`;
+  };
+  console.log(`${label.padEnd(24)} wall ${stats(wall)}   cpu ${stats(cpu)}`);
 }
 
 const source = generate(LINES);

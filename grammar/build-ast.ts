@@ -6,6 +6,7 @@ import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type { Diagnostic, Span } from '../src/diagnostics.ts';
 import { invariant } from '../src/invariant.ts';
 import type * as A from './ast.ts';
+import { Capture, Dot, DoubleStar, Quoted, Star } from './lexer.ts';
 
 /** Where the builder is: the file name for spans and the diagnostics it reports. */
 export interface BuildContext {
@@ -71,7 +72,7 @@ const STATEMENT_BUILDERS: Readonly<Record<string, Builder>> = {
 };
 
 function expectStatement(n: CstNode, ctx: BuildContext): A.Statement {
-  const metricToken = firstToken(node(n, 'metric'));
+  const metricToken = onlyToken(node(n, 'metric'));
   const metric = nameOf(metricToken, ctx);
   if (maybeToken(n, 'Within')) {
     return { kind: 'ExpectWithin', span: nodeSpan(n, ctx), metric, scope: pattern(node(n, 'pattern'), ctx) };
@@ -118,35 +119,69 @@ function mapping(n: CstNode, ctx: BuildContext): A.Statement {
   };
 }
 
-/** Returns the pattern; reports spaces between its tokens (`a b`, `a. b`), which the grammar cannot see. */
+/**
+ * Returns the pattern, splitting its tokens into segments at the dots. Reports spaces between its tokens (`a b`,
+ * `a. b`), which the grammar cannot see: the tokens are contiguous exactly when their lengths add up to the extent.
+ */
 function pattern(n: CstNode, ctx: BuildContext): A.KeyPattern {
-  const segments = nodes(n, 'segment').map((s) => segment(s, ctx));
-  const tokens = allTokens(n);
-  if (!adjacent(tokens)) {
-    report(
-      ctx,
-      'remap/space-in-pattern',
-      'a key pattern cannot contain spaces; remove them, or quote the part that has them',
-      spanOf(tokens, ctx),
-    );
+  const span = nodeSpan(n, ctx);
+  const tokens = sourceOrder(n);
+  const segments: A.PatternSegment[] = [];
+  let parts: A.PatternPart[] = [];
+  let written = 0;
+  for (const t of tokens) {
+    written += t.image.length;
+    if (t.tokenType !== Dot) {
+      parts.push(part(t, ctx));
+      continue;
+    }
+    segments.push(segmentOf(parts, ctx));
+    parts = [];
   }
-  return { kind: 'KeyPattern', span: nodeSpan(n, ctx), segments };
+  segments.push(segmentOf(parts, ctx));
+  if (written !== span.end - span.start) {
+    report(ctx, 'remap/space-in-pattern', 'a key pattern cannot contain spaces; remove them, or quote the part that has them', span);
+  }
+  return { kind: 'KeyPattern', span, segments };
 }
 
-function segment(n: CstNode, ctx: BuildContext): A.PatternSegment {
-  return { kind: 'PatternSegment', span: nodeSpan(n, ctx), parts: allTokens(n).map((t) => part(t, ctx)) };
+/**
+ * Returns a pattern's tokens in source order. CST children are grouped by token type; a keyword only ever follows a
+ * dot, so the parts, dots and keywords are merged by offset (each list is already sorted).
+ */
+function sourceOrder(n: CstNode): IToken[] {
+  const parts = (n.children['Part'] ?? []) as IToken[];
+  const dots = (n.children['Dot'] ?? []) as IToken[];
+  const keywords = (n.children['Keyword'] ?? []) as IToken[];
+  if (dots.length === 0) return parts;
+  const out: IToken[] = [];
+  let p = 0;
+  let d = 0;
+  let k = 0;
+  while (p < parts.length || d < dots.length || k < keywords.length) {
+    const next = Math.min(parts[p]?.startOffset ?? Infinity, dots[d]?.startOffset ?? Infinity, keywords[k]?.startOffset ?? Infinity);
+    if (parts[p]?.startOffset === next) out.push(parts[p++]!);
+    else if (dots[d]?.startOffset === next) out.push(dots[d++]!);
+    else out.push(keywords[k++]!);
+  }
+  return out;
+}
+
+function segmentOf(parts: A.PatternPart[], ctx: BuildContext): A.PatternSegment {
+  const span = { file: ctx.file, start: parts[0]!.span.start, end: parts[parts.length - 1]!.span.end };
+  return { kind: 'PatternSegment', span, parts };
 }
 
 function part(t: IToken, ctx: BuildContext): A.PatternPart {
   const span = tokenSpan(t, ctx);
-  switch (t.tokenType.name) {
-    case 'Star':
+  switch (t.tokenType) {
+    case Star:
       return { kind: 'Wildcard', span, many: false, name: null };
-    case 'DoubleStar':
+    case DoubleStar:
       return { kind: 'Wildcard', span, many: true, name: null };
-    case 'Quoted':
+    case Quoted:
       return { kind: 'Literal', span, value: t.image.slice(1, -1).replace(/\\(.)/g, '$1'), quoted: true };
-    case 'Capture':
+    case Capture:
       return capture(t, span, ctx);
     default:
       // Word, or a keyword written as a segment after '.'.
@@ -178,14 +213,16 @@ function slice(n: CstNode, ctx: BuildContext): A.Slice {
 }
 
 function range(n: CstNode, ctx: BuildContext): A.RangeDim {
-  const bound = (label: string): number | null => {
-    const t = maybeToken(n, label);
-    if (!t) return null;
-    if (INTEGER.test(t.image)) return Number(t.image);
-    report(ctx, 'remap/invalid-index', `expected an index (a whole number, 0 or more), found '${t.image}'`, tokenSpan(t, ctx));
-    return null;
-  };
-  return { kind: 'Range', span: nodeSpan(n, ctx), start: bound('start'), stop: bound('stop') };
+  return { kind: 'Range', span: nodeSpan(n, ctx), start: bound(n, 'start', ctx), stop: bound(n, 'stop', ctx) };
+}
+
+/** Returns a range bound (null when left out); reports text that is not a non-negative whole number. */
+function bound(n: CstNode, label: string, ctx: BuildContext): number | null {
+  const t = maybeToken(n, label);
+  if (!t) return null;
+  if (INTEGER.test(t.image)) return Number(t.image);
+  report(ctx, 'remap/invalid-index', `expected an index (a whole number, 0 or more), found '${t.image}'`, tokenSpan(t, ctx));
+  return null;
 }
 
 function initSpec(n: CstNode, ctx: BuildContext): A.InitSpec {
@@ -199,7 +236,7 @@ function initSpec(n: CstNode, ctx: BuildContext): A.InitSpec {
 
 /** Returns the value of a `number` node; reports text that is not a number (NaN in the AST). */
 function number(n: CstNode, ctx: BuildContext): number {
-  const tokens = allTokens(n);
+  const tokens = numberTokens(n);
   const text = tokens.map((t) => t.image).join('');
   if (NUMBER.test(text) && adjacent(tokens)) return Number(text);
   report(ctx, 'remap/invalid-number', `expected a number, found '${text}'`, spanOf(tokens, ctx));
@@ -207,11 +244,17 @@ function number(n: CstNode, ctx: BuildContext): number {
 }
 
 function integer(n: CstNode, ctx: BuildContext): number {
-  const tokens = allTokens(n);
+  const tokens = numberTokens(n);
   const text = tokens.map((t) => t.image).join('');
   if (INTEGER.test(text)) return Number(text);
   report(ctx, 'remap/invalid-number', `expected a whole number, found '${text}'`, spanOf(tokens, ctx));
   return Number.NaN;
+}
+
+/** Returns the tokens of a `number` node in source order: whole, then '.' and fraction when present. */
+function numberTokens(n: CstNode): IToken[] {
+  const fraction = maybeToken(n, 'fraction');
+  return fraction ? [token(n, 'whole'), token(n, 'Dot'), fraction] : [token(n, 'whole')];
 }
 
 function nameOf(t: IToken, ctx: BuildContext): A.Name {
@@ -225,9 +268,11 @@ function report(ctx: BuildContext, code: string, message: string, span: Span): v
 // --- CST access -----------------------------------------------------------------------------------------------
 
 function onlyNode(n: CstNode): CstNode {
-  const children = Object.values(n.children).flat();
-  invariant(children.length === 1 && isNode(children[0]!), `rule ${n.name} should have one sub-rule`);
-  return children[0] as CstNode;
+  for (const key in n.children) {
+    const e = n.children[key]![0];
+    if (e && isNode(e)) return e;
+  }
+  invariant(false, `rule ${n.name} should have one sub-rule`);
 }
 
 function isNode(e: CstElement): e is CstNode {
@@ -260,20 +305,13 @@ function token(n: CstNode, key: string): IToken {
   return found;
 }
 
-function firstToken(n: CstNode): IToken {
-  const first = allTokens(n)[0];
-  invariant(first, `rule ${n.name} is empty`);
-  return first;
-}
-
-/** Returns every token under `n` in source order (CST children are grouped by name, not ordered). */
-function allTokens(n: CstNode): IToken[] {
-  const out: IToken[] = [];
-  const walk = (m: CstNode): void => {
-    for (const list of Object.values(m.children)) for (const e of list) isNode(e) ? walk(e) : out.push(e);
-  };
-  walk(n);
-  return out.sort((a, b) => a.startOffset - b.startOffset);
+/** Returns the one token of a node that holds exactly one (`part`, `metric`). */
+function onlyToken(n: CstNode): IToken {
+  for (const key in n.children) {
+    const e = n.children[key]![0];
+    if (e && !isNode(e)) return e;
+  }
+  invariant(false, `rule ${n.name} holds no token`);
 }
 
 function adjacent(tokens: IToken[]): boolean {

@@ -3,10 +3,10 @@
  * language's punctuation. Numbers are not tokens of their own (`0.0` inside `down_modules.0.0.blocks` is two key
  * segments); the parser reads a number as `Word ('.' Word)?` where a number is expected.
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type ILexingResult, type TokenType } from 'chevrotain';
 
 /** Characters that end a `Word`; `-` ends it only when it starts `->`. Keep in sync with README §Lexical structure. */
-const WORD = /(?:[^\s.,[\](){}:#"*=<>!%-]|-(?!>))+/;
+const WORD = /(?:[^\s.,[\](){}:#"*=<>!%-]+|-(?!>))+/;
 
 export const Newline = createToken({ name: 'Newline', pattern: /\r\n|\r|\n/, label: 'end of line' });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\f\v]+/, group: Lexer.SKIPPED });
@@ -20,10 +20,29 @@ const WORD_START_CHARS: number[] = Array.from({ length: 0x10000 }, (_, code) => 
   WORD.test(String.fromCharCode(code)),
 );
 
-export const Word = createToken({ name: 'Word', pattern: WORD, label: 'a name', start_chars_hint: WORD_START_CHARS });
-export const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'a quoted key' });
+/** Every token that can be part of a key pattern segment (Word, Quoted, Capture, `*`, `**`) belongs to this category. */
+export const Part = createToken({ name: 'Part', pattern: Lexer.NA, label: 'a key pattern' });
+
+export const Word = createToken({
+  name: 'Word',
+  pattern: WORD,
+  label: 'a name',
+  start_chars_hint: WORD_START_CHARS,
+  categories: [Part],
+});
+export const Quoted = createToken({
+  name: 'Quoted',
+  pattern: /"(?:[^"\\\r\n]|\\.)*"/,
+  label: 'a quoted key',
+  categories: [Part],
+});
 /** `{name}`, `{name:*}`, `{name:**}`; the contents are validated when the AST is built. */
-export const Capture = createToken({ name: 'Capture', pattern: /\{[^\s{}]*\}/, label: "a capture like '{name}'" });
+export const Capture = createToken({
+  name: 'Capture',
+  pattern: /\{[^\s{}]*\}/,
+  label: "a capture like '{name}'",
+  categories: [Part],
+});
 
 /** Every keyword belongs to this category, so key patterns can accept keywords as segments after a `.`. */
 export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
@@ -89,8 +108,8 @@ export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
 export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
 export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
 export const Percent = createToken({ name: 'Percent', pattern: /%/, label: "'%'" });
-export const DoubleStar = createToken({ name: 'DoubleStar', pattern: /\*\*/, label: "'**'" });
-export const Star = createToken({ name: 'Star', pattern: /\*/, label: "'*'" });
+export const DoubleStar = createToken({ name: 'DoubleStar', pattern: /\*\*/, label: "'**'", categories: [Part] });
+export const Star = createToken({ name: 'Star', pattern: /\*/, label: "'*'", categories: [Part] });
 
 /**
  * All token types in lexing priority order: longer punctuation before its prefixes; keywords before `Word`, longest
@@ -101,10 +120,22 @@ export const ALL_TOKENS: readonly TokenType[] = [
   Arrow, LeftArrow,
   ComparatorToken, EqEq, NotEq, LessEq, GreaterEq, Less, Greater, Equals,
   LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Percent, DoubleStar, Star,
-  Capture, Quoted,
+  Part, Capture, Quoted,
   Keyword, ...[...KEYWORDS].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
   Word,
 ];
 
-/** The one lexer instance; `ensureOptimizations` makes a regression to the slow path an error, not a surprise. */
-export const remapLexer = new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'full' });
+/**
+ * The one lexer instance; `ensureOptimizations` makes a regression to the slow path an error, not a surprise.
+ * It tracks start offsets only (line:column come from offsets when printed); `tokenizeRemap` adds end offsets.
+ */
+const remapLexer = new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'onlyOffset' });
+
+/** Returns the tokens, comments and lexing errors of `source`; every token carries `startOffset` and `endOffset`. */
+export function tokenizeRemap(source: string): ILexingResult {
+  const result = remapLexer.tokenize(source);
+  // Line tracking would cost about as much as the rest of lexing; end offsets are all the spans need.
+  for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  for (const t of result.groups['comments'] ?? []) t.endOffset = t.startOffset + t.image.length - 1;
+  return result;
+}

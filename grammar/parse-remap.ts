@@ -6,7 +6,7 @@ import type { ILexingError, IRecognitionException, IToken } from 'chevrotain';
 import { MAX_DIAGNOSTICS, type Diagnostic, type Span } from '../src/diagnostics.ts';
 import type { Comment, ParseResult, Statement } from './ast.ts';
 import { buildStatement, type BuildContext } from './build-ast.ts';
-import { Newline, remapLexer } from './lexer.ts';
+import { Newline, tokenizeRemap } from './lexer.ts';
 import { remapParser } from './parser.ts';
 
 /**
@@ -17,17 +17,17 @@ import { remapParser } from './parser.ts';
  */
 export function parseRemap(source: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const lexed = remapLexer.tokenize(source);
-  const badLines = new Set<number>();
-  for (const error of lexed.errors) {
-    diagnostics.push(lexingDiagnostic(error, source, file));
-    badLines.add(error.line ?? -1);
-  }
+  const lexed = tokenizeRemap(source);
+  for (const error of lexed.errors) diagnostics.push(lexingDiagnostic(error, source, file));
+  // Lexing errors are in offset order; a line holding one is not parsed (its tokens are incomplete).
+  const errorOffsets = lexed.errors.map((e) => e.offset);
+  let nextError = 0;
 
   const ctx: BuildContext = { file, diagnostics };
   const statements: Statement[] = [];
-  for (const line of splitLines(lexed.tokens)) {
-    if (badLines.has(line[0]!.startLine!)) continue;
+  for (const { tokens: line, start, end } of splitLines(lexed.tokens, source.length)) {
+    while (nextError < errorOffsets.length && errorOffsets[nextError]! < start) nextError++;
+    if (nextError < errorOffsets.length && errorOffsets[nextError]! < end) continue;
     remapParser.input = line;
     const cst = remapParser.statement();
     const [error] = remapParser.errors;
@@ -59,18 +59,29 @@ export function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return kept;
 }
 
-/** Groups the tokens by line (statements never span lines), leaving out the line breaks and empty lines. */
-function splitLines(tokens: IToken[]): IToken[][] {
-  const lines: IToken[][] = [];
+/**
+ * Groups the tokens by line (statements never span lines), leaving out the line breaks and empty lines;
+ * `[start, end)` is the line's extent in the source, without its break.
+ */
+function splitLines(tokens: IToken[], sourceLength: number): SourceLine[] {
+  const lines: SourceLine[] = [];
   let current: IToken[] = [];
+  let start = 0;
   for (const t of tokens) {
     if (t.tokenType === Newline) {
-      if (current.length) lines.push(current);
+      if (current.length) lines.push({ tokens: current, start, end: t.startOffset });
       current = [];
+      start = t.endOffset! + 1;
     } else current.push(t);
   }
-  if (current.length) lines.push(current);
+  if (current.length) lines.push({ tokens: current, start, end: sourceLength });
   return lines;
+}
+
+interface SourceLine {
+  tokens: IToken[];
+  start: number;
+  end: number;
 }
 
 function syntaxDiagnostic(error: IRecognitionException, line: IToken[], file: string): Diagnostic {

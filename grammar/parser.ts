@@ -62,6 +62,12 @@ function labelOf(token: TokenType): string {
 
 /** The grammar. Instantiated once (`remapParser`) and reused: chevrotain's self-analysis is the expensive part. */
 export class RemapParser extends CstParser {
+  /**
+   * Option objects of OR / AT_LEAST_ONE / MANY_SEP, built on a rule's first run and reused (chevrotain's "caching
+   * arrays of alternatives"): without it every rule call would allocate its alternatives' closures again.
+   */
+  private readonly cached: Record<string, any> = {};
+
   constructor() {
     super([...T.ALL_TOKENS], {
       errorMessageProvider: errorMessages,
@@ -76,7 +82,7 @@ export class RemapParser extends CstParser {
   //            | onMismatchStatement | allowStatement | expectStatement | freezeStatement | lrStatement
   //            | castStatement | mapping
   statement = this.RULE('statement', () => {
-    this.OR({
+    this.OR((this.cached.statement ??= {
       DEF: [
         { ALT: () => this.SUBRULE(this.versionStatement) },
         { ALT: () => this.SUBRULE(this.inStatement) },
@@ -92,7 +98,7 @@ export class RemapParser extends CstParser {
         { ALT: () => this.SUBRULE(this.mapping) },
       ],
       ERR_MSG: "a key pattern or a statement keyword ('drop', 'reinit', 'allow', 'expect', ...)",
-    });
+    }));
   });
 
   // versionStatement := 'version' number
@@ -104,11 +110,11 @@ export class RemapParser extends CstParser {
   // inStatement := 'in' pattern (',' pattern)*
   inStatement = this.RULE('inStatement', () => {
     this.CONSUME(T.In);
-    this.AT_LEAST_ONE_SEP({
+    this.AT_LEAST_ONE_SEP((this.cached.inStatement ??= {
       SEP: T.Comma,
       DEF: () => this.SUBRULE(this.pattern),
       ERR_MSG: "a state dict path like 'model.nets' after 'in'",
-    });
+    }));
   });
 
   // letStatement := 'let' Word '=' range
@@ -139,7 +145,7 @@ export class RemapParser extends CstParser {
   onMismatchStatement = this.RULE('onMismatchStatement', () => {
     this.CONSUME(T.On);
     this.CONSUME(T.Mismatch);
-    this.OR({
+    this.OR((this.cached.onMismatchStatement ??= {
       DEF: [
         { ALT: () => this.CONSUME(T.ErrorKeyword) },
         {
@@ -153,16 +159,16 @@ export class RemapParser extends CstParser {
         },
       ],
       ERR_MSG: "'error' or 'reinit' after 'on mismatch'",
-    });
+    }));
   });
 
   // allowStatement := 'allow' ('missing' | 'unexpected') pattern
   allowStatement = this.RULE('allowStatement', () => {
     this.CONSUME(T.Allow);
-    this.OR({
+    this.OR((this.cached.allowStatement ??= {
       DEF: [{ ALT: () => this.CONSUME(T.Missing) }, { ALT: () => this.CONSUME(T.Unexpected) }],
       ERR_MSG: "'missing' or 'unexpected' after 'allow'",
-    });
+    }));
     this.SUBRULE(this.pattern);
   });
 
@@ -171,7 +177,7 @@ export class RemapParser extends CstParser {
   expectStatement = this.RULE('expectStatement', () => {
     this.CONSUME(T.Expect);
     this.SUBRULE(this.metric);
-    this.OR({
+    this.OR((this.cached.expectStatement ??= {
       DEF: [
         {
           ALT: () => {
@@ -185,9 +191,9 @@ export class RemapParser extends CstParser {
             this.SUBRULE(this.number);
             this.OPTION(() => this.CONSUME(T.Percent));
             this.OPTION2(() =>
-              this.OR2({
+              this.OR2((this.cached.expectStatement2 ??= {
                 DEF: [{ ALT: () => this.CONSUME(T.Tensors) }, { ALT: () => this.CONSUME(T.Params) }],
-              }),
+              })),
             );
             this.OPTION3(() => {
               this.CONSUME(T.In);
@@ -197,15 +203,15 @@ export class RemapParser extends CstParser {
         },
       ],
       ERR_MSG: "a comparison like '>=' or 'within' after the metric",
-    });
+    }));
   });
 
   // metric := Word | Keyword
   metric = this.RULE('metric', () => {
-    this.OR({
+    this.OR((this.cached.metric ??= {
       DEF: [{ ALT: () => this.CONSUME(T.Word) }, { ALT: () => this.CONSUME(T.Keyword) }],
       ERR_MSG: "a metric like 'loaded' or 'reinit' after 'expect'",
-    });
+    }));
   });
 
   // freezeStatement := 'freeze' pattern ('for' number 'steps')?
@@ -219,7 +225,7 @@ export class RemapParser extends CstParser {
     });
   });
 
-  // lrStatement := 'lr' factor pattern        (factor: 'x' number, written without spaces: x0.1)
+  // lrStatement := 'lr' Word ('.' Word)? pattern     (the factor, like 'x0.1', is written without spaces)
   lrStatement = this.RULE('lrStatement', () => {
     this.CONSUME(T.Lr);
     this.CONSUME(T.Word, { LABEL: 'factor' });
@@ -241,7 +247,7 @@ export class RemapParser extends CstParser {
   // mapping := pattern ( '->' pattern | slice? '<-' ( slice | 'source' pattern slice? ) )
   mapping = this.RULE('mapping', () => {
     this.SUBRULE(this.pattern, { LABEL: 'left' });
-    this.OR({
+    this.OR((this.cached.mapping ??= {
       DEF: [
         {
           ALT: () => {
@@ -253,7 +259,7 @@ export class RemapParser extends CstParser {
           ALT: () => {
             this.OPTION(() => this.SUBRULE(this.slice, { LABEL: 'leftSlice' }));
             this.CONSUME(T.LeftArrow);
-            this.OR2({
+            this.OR2((this.cached.mapping2 ??= {
               DEF: [
                 { ALT: () => this.SUBRULE2(this.slice, { LABEL: 'rightSlice' }) },
                 {
@@ -265,64 +271,44 @@ export class RemapParser extends CstParser {
                 },
               ],
               ERR_MSG: "a slice like '[:, 7:519]' or 'source KEY' after '<-'",
-            });
+            }));
           },
         },
       ],
       ERR_MSG: "'->' or '<-' after the key pattern",
-    });
+    }));
   });
 
-  // pattern := segment ('.' tailSegment)*
+  // pattern := part+ ('.' (Keyword | part) part*)*       part := Word | Quoted | Capture | '*' | '**'
+  // (one segment's parts are written without spaces between them; after '.', a keyword is an ordinary segment)
   pattern = this.RULE('pattern', () => {
-    this.SUBRULE(this.segment);
+    this.AT_LEAST_ONE((this.cached.pattern ??= { DEF: () => this.CONSUME(T.Part), ERR_MSG: 'a key pattern' }));
     this.MANY(() => {
       this.CONSUME(T.Dot);
-      this.SUBRULE(this.tailSegment, { LABEL: 'segment' });
+      this.OR((this.cached.pattern2 ??= {
+        DEF: [{ ALT: () => this.CONSUME(T.Keyword) }, { ALT: () => this.CONSUME2(T.Part) }],
+        ERR_MSG: "a key segment after '.'",
+      }));
+      this.MANY2(() => this.CONSUME3(T.Part));
     });
-  });
-
-  // segment := part+          (parts written without spaces between them)
-  segment = this.RULE('segment', () => {
-    this.AT_LEAST_ONE({ DEF: () => this.SUBRULE(this.part), ERR_MSG: 'a key pattern' });
-  });
-
-  // tailSegment := (Keyword | part) part*     (after '.', a keyword is an ordinary key segment)
-  tailSegment = this.RULE('tailSegment', () => {
-    this.OR({
-      DEF: [{ ALT: () => this.CONSUME(T.Keyword) }, { ALT: () => this.SUBRULE(this.part) }],
-      ERR_MSG: "a key segment after '.'",
-    });
-    this.MANY(() => this.SUBRULE2(this.part));
-  });
-
-  // part := Word | Quoted | Capture | '*' | '**'
-  part = this.RULE('part', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Word) },
-      { ALT: () => this.CONSUME(T.Quoted) },
-      { ALT: () => this.CONSUME(T.Capture) },
-      { ALT: () => this.CONSUME(T.Star) },
-      { ALT: () => this.CONSUME(T.DoubleStar) },
-    ]);
   });
 
   // slice := '[' sliceDim (',' sliceDim)* ']'
   slice = this.RULE('slice', () => {
     this.CONSUME(T.LBracket);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.sliceDim), ERR_MSG: "a range like '0:512' or ':'" });
+    this.AT_LEAST_ONE_SEP((this.cached.slice ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.sliceDim), ERR_MSG: "a range like '0:512' or ':'" }));
     this.CONSUME(T.RBracket);
   });
 
   // sliceDim := range | Word          (a Word alone names a 'let' range)
   sliceDim = this.RULE('sliceDim', () => {
-    this.OR({
+    this.OR((this.cached.sliceDim ??= {
       DEF: [
         { ALT: () => this.SUBRULE(this.range) },
         { ALT: () => this.CONSUME(T.Word, { LABEL: 'name' }) },
       ],
       ERR_MSG: "a range like '0:512', ':' or a 'let' name",
-    });
+    }));
   });
 
   // range := Word? ':' Word?
@@ -337,7 +323,7 @@ export class RemapParser extends CstParser {
     this.CONSUME(T.Word);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.number) });
+      this.MANY_SEP((this.cached.initSpec ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.number) }));
       this.CONSUME(T.RParen);
     });
   });

@@ -30,18 +30,13 @@ export const contradiction: CheckRule = {
   check(file: RemapFile): Diagnostic[] {
     const out: Diagnostic[] = [];
     for (const pair of PAIRS) {
-      const as = file.statements.flatMap((s) => (pair.a(s) ? [{ s, p: pair.a(s)! }] : []));
-      const bs = file.statements.flatMap((s) => (pair.b(s) ? [{ s, p: pair.b(s)! }] : []));
+      const as = file.statements.flatMap((s) => side(s, pair.a(s)));
+      const bs = file.statements.flatMap((s) => side(s, pair.b(s)));
       for (const a of as) {
         for (const b of bs) {
-          if (!sameKeys(a.p, b.p)) continue;
+          if (!sameKeys(a, b)) continue;
           const [first, second] = a.s.span.start < b.s.span.start ? [a, b] : [b, a];
-          out.push(
-            error(CODE, `"${printPattern(second.p)}" is ${pair.say}; keep one of the two statements`, [
-              second.s.span,
-              first.s.span,
-            ]),
-          );
+          out.push(error(CODE, `"${second.text}" is ${pair.say}; keep one of the two statements`, [second.s.span, first.s.span]));
         }
       }
     }
@@ -49,13 +44,21 @@ export const contradiction: CheckRule = {
   },
 };
 
-function sameKeys(a: KeyPattern, b: KeyPattern): boolean {
-  const ta = printPattern(a);
-  const tb = printPattern(b);
-  if (ta === tb) return true;
-  const la = literalKey(a);
-  const lb = literalKey(b);
-  return (la !== null && toRegExp(b).test(la)) || (lb !== null && toRegExp(a).test(lb));
+/** A statement's pattern with what comparing it needs, computed once (files can hold thousands of statements). */
+interface Side {
+  s: Statement;
+  text: string;
+  literal: string | null;
+  regex: RegExp;
+}
+
+function side(s: Statement, p: KeyPattern | null): Side[] {
+  return p ? [{ s, text: printPattern(p), literal: literalKey(p), regex: toRegExp(p) }] : [];
+}
+
+function sameKeys(a: Side, b: Side): boolean {
+  if (a.text === b.text) return true;
+  return (a.literal !== null && b.regex.test(a.literal)) || (b.literal !== null && a.regex.test(b.literal));
 }
 
 /** Returns the key a wildcard-free pattern names, or null when it has wildcards. */

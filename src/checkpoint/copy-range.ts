@@ -10,6 +10,14 @@ import { InputError } from '../input-error.ts';
 /** Bytes per read/write; large enough to amortise syscalls, small enough to keep peak memory flat. */
 export const COPY_CHUNK = 8 * 1024 * 1024;
 
+/** Two reusable copy buffers; a writer makes one pair and passes it to every copy it does. */
+export type CopyBuffers = [Buffer, Buffer];
+
+/** Returns a fresh pair of copy buffers. */
+export function copyBuffers(): CopyBuffers {
+  return [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)];
+}
+
 /** Copies `length` bytes and returns their CRC-32 when `withCrc` is set (else undefined). */
 export async function copyRange(
   source: { handle: FileHandle; path: string; offset: number; member?: string },
@@ -17,8 +25,8 @@ export async function copyRange(
   targetOffset: number,
   length: number,
   withCrc: boolean,
+  buffers: CopyBuffers = copyBuffers(),
 ): Promise<number | undefined> {
-  const buffers = [Buffer.allocUnsafe(Math.min(COPY_CHUNK, length)), Buffer.allocUnsafe(Math.min(COPY_CHUNK, length))];
   let crc = 0;
   let writing: Promise<void> = Promise.resolve();
   for (let done = 0, turn = 0; done < length; turn ^= 1) {

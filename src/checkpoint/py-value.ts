@@ -74,6 +74,18 @@ export function getAtPath(root: PyValue, path: readonly PyKey[]): PyValue | unde
   return node;
 }
 
+/**
+ * Returns a copy of `root` with the value at `path` (dict keys) replaced by `value`; the dicts
+ * along the path are shallow-copied, everything else is shared. Throws when a step is not a dict.
+ */
+export function setAtPath(root: PyValue, path: readonly PyKey[], value: PyValue): PyValue {
+  if (path.length === 0) return value;
+  if (!isDict(root) || !root.entries.has(path[0]!)) throw new RangeError(`setAtPath: no dict key ${String(path[0])}`);
+  const entries = new Map(root.entries);
+  entries.set(path[0]!, setAtPath(root.entries.get(path[0]!)!, path.slice(1), value));
+  return { ...root, entries };
+}
+
 /** Returns the number of elements a tensor of `shape` holds (1 for a 0-d tensor). */
 export function numelOf(shape: readonly number[]): number {
   return shape.reduce((product, size) => product * size, 1);

@@ -8,8 +8,12 @@ import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promi
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../input-error.ts';
 
-/** Runs `write` on a fresh temp file and moves it to `destination`; returns what `write` returned. */
-export async function writeAtomically<T>(destination: string, inputs: readonly string[], write: (handle: FileHandle) => Promise<T>): Promise<T> {
+/**
+ * Runs `write` on a fresh temp file and moves it to `destination`; returns what `write` returned.
+ * `durable: false` skips the fsyncs: the swap stays atomic for crashes of this process, but a
+ * power loss may then leave an empty or partial file at the destination.
+ */
+export async function writeAtomically<T>(destination: string, inputs: readonly string[], write: (handle: FileHandle) => Promise<T>, durable = true): Promise<T> {
   const target = resolve(destination);
   await refuseInputs(destination, target, inputs);
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.surgery-tmp`);
@@ -17,11 +21,11 @@ export async function writeAtomically<T>(destination: string, inputs: readonly s
   try {
     handle = await open(temp, 'wx');
     const result = await write(handle);
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     handle = undefined;
     await rename(temp, target);
-    await syncFolder(dirname(target));
+    if (durable) await syncFolder(dirname(target));
     return result;
   } catch (error) {
     await handle?.close().catch(() => undefined);

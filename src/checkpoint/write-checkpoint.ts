@@ -17,6 +17,8 @@ export interface WriteCheckpointOptions {
   metadata?: Record<string, string>;
   /** More files the destination must not replace (the files tensors come from are always included). */
   inputs?: string[];
+  /** fsync the file and its folder before returning (default true); see `writeAtomically`. */
+  durable?: boolean;
 }
 
 /** Returns the size in bytes of the checkpoint written at `path`. */
@@ -24,10 +26,10 @@ export async function writeCheckpoint(path: string, root: PyValue, options: Writ
   if (options.format === 'safetensors') {
     const entries = safetensorsEntries(root, path);
     const inputs = entries.flatMap(([, tensor]) => (tensor.storage.source.kind === 'file' ? [tensor.storage.source.path] : []));
-    return writeAtomically(path, [...inputs, ...(options.inputs ?? [])], (handle) => writeSafetensors(handle, entries, options.metadata));
+    return writeAtomically(path, [...inputs, ...(options.inputs ?? [])], (handle) => writeSafetensors(handle, entries, options.metadata), options.durable);
   }
   const pickled = pickleValue(root);
   const inputs = pickled.storages.flatMap(({ storage }) => (storage.source.kind === 'file' ? [storage.source.path] : []));
   const archiveName = options.archiveName ?? basename(path, extname(path));
-  return writeAtomically(path, [...inputs, ...(options.inputs ?? [])], (handle) => writeTorchZip(handle, pickled, archiveName));
+  return writeAtomically(path, [...inputs, ...(options.inputs ?? [])], (handle) => writeTorchZip(handle, pickled, archiveName), options.durable);
 }

@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../input-error.ts';
-import { copyRange, writeFully } from './copy-range.ts';
+import { copyBuffers, copyRange, writeFully, type CopyBuffers } from './copy-range.ts';
 import { isTensor, isWholeContiguous, numelOf } from './py-value.ts';
 import { readTensor } from './read-tensor.ts';
 import { SAFETENSORS_DTYPE } from './read-safetensors.ts';
@@ -45,15 +45,16 @@ export async function writeSafetensors(handle: FileHandle, entries: Array<[strin
   await writeFully(handle, headerBytes, headerBytes.byteLength, 8);
   let at = 8 + headerBytes.byteLength;
   const sources = new Map<string, FileHandle>();
+  const buffers = copyBuffers();
   try {
-    for (const [, tensor] of entries) at += await writeTensorData(handle, at, tensor, sources);
+    for (const [, tensor] of entries) at += await writeTensorData(handle, at, tensor, sources, buffers);
   } finally {
     for (const source of sources.values()) await source.close();
   }
   return at;
 }
 
-async function writeTensorData(handle: FileHandle, at: number, tensor: Tensor, sources: Map<string, FileHandle>): Promise<number> {
+async function writeTensorData(handle: FileHandle, at: number, tensor: Tensor, sources: Map<string, FileHandle>, buffers: CopyBuffers): Promise<number> {
   const source = tensor.storage.source;
   const size = numelOf(tensor.shape) * DTYPE_SIZE[tensor.storage.dtype];
   if (source.kind === 'file' && source.deflatedSize === undefined && isWholeContiguous(tensor)) {
@@ -63,7 +64,7 @@ async function writeTensorData(handle: FileHandle, at: number, tensor: Tensor, s
       sources.set(source.path, input);
     }
     countStorageRead(size);
-    await copyRange({ handle: input, path: source.path, offset: await source.offset(), member: tensor.storage.key }, handle, at, size, false);
+    await copyRange({ handle: input, path: source.path, offset: await source.offset(), member: tensor.storage.key }, handle, at, size, false, buffers);
     return size;
   }
   const data = await readTensor(tensor);

@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { copyRange, writeFully } from './copy-range.ts';
+import { copyBuffers, copyRange, writeFully, type CopyBuffers } from './copy-range.ts';
 import type { Pickled } from './pickle/pickle-value.ts';
 import { countStorageRead, readStorageBytes, storageByteLength } from './storage-bytes.ts';
 import type { Storage } from './types.ts';
@@ -19,11 +19,12 @@ const encoder = new TextEncoder();
 export async function writeTorchZip(handle: FileHandle, pickled: Pickled, archiveName: string): Promise<number> {
   const zip = new ZipWriter(handle);
   const sources = new Map<string, FileHandle>();
+  const buffers = copyBuffers();
   try {
     await addBytes(zip, handle, `${archiveName}/data.pkl`, pickled.bytes);
     await addBytes(zip, handle, `${archiveName}/byteorder`, encoder.encode('little'));
     for (const { key, storage } of pickled.storages) {
-      await addStorage(zip, handle, `${archiveName}/data/${key}`, storage, sources);
+      await addStorage(zip, handle, `${archiveName}/data/${key}`, storage, sources, buffers);
     }
     await addBytes(zip, handle, `${archiveName}/version`, encoder.encode(TORCH_ZIP_VERSION));
     return await zip.finish();
@@ -39,7 +40,7 @@ function addBytes(zip: ZipWriter, handle: FileHandle, name: string, bytes: Uint8
   });
 }
 
-async function addStorage(zip: ZipWriter, handle: FileHandle, name: string, storage: Storage, sources: Map<string, FileHandle>): Promise<void> {
+async function addStorage(zip: ZipWriter, handle: FileHandle, name: string, storage: Storage, sources: Map<string, FileHandle>, buffers: CopyBuffers): Promise<void> {
   const source = storage.source;
   const size = storageByteLength(storage);
   if (source.kind === 'memory' || source.deflatedSize !== undefined) {
@@ -53,5 +54,5 @@ async function addStorage(zip: ZipWriter, handle: FileHandle, name: string, stor
   const from = { handle: input, path: source.path, offset: await source.offset(), member: storage.key };
   const known = source.crc32;
   countStorageRead(size);
-  await zip.add(name, size, async (offset) => (await copyRange(from, handle, offset, size, known === undefined)) ?? known!, known);
+  await zip.add(name, size, async (offset) => (await copyRange(from, handle, offset, size, known === undefined, buffers)) ?? known!, known);
 }

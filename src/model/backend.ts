@@ -47,6 +47,8 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
 }
 
 async function activate(name: string): Promise<void> {
+  // tfjs's own console advice (install tfjs-node) is replaced by `note` above.
+  tf.env().set('PROD', true);
   if (tf.getBackend() === name) return;
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`The TensorFlow.js backend "${name}" failed to initialise.`);

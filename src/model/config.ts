@@ -92,7 +92,10 @@ export interface PolicyConfig {
   noiseSamples: number;
   ema: { enabled: boolean; power: number };
   acDim: number;
+  /** robomimic's action keys, concatenated in this order into the `acDim`-wide action. */
   actionKeys: string[];
+  /** Width of each action key (sums to `acDim`). */
+  actionDims: number[];
 }
 
 /** Shapes the config alone does not record: what `shape_metadata` in a checkpoint holds. */
@@ -100,6 +103,8 @@ export interface ShapeMetadata {
   acDim?: number;
   /** Processed obs shapes (images `[C,H,W]`), in the order robomimic built the encoder. */
   allShapes?: Map<string, number[]>;
+  /** Low-dim sizes given by the user (`--obs-dim key=N`), used where `allShapes` is absent. */
+  obsDims?: Map<string, number>;
 }
 
 export interface ValidatedConfig {
@@ -193,8 +198,7 @@ export function validatePolicyConfig(json: unknown, file: string, shapes: ShapeM
       horizon,
       noiseSamples: code === 'fork' ? r.int(algo.noise_samples, 'algo.noise_samples', 1) : 1,
       ema: { enabled: emaCfg.enabled !== false, power: r.num(emaCfg.power ?? 0.75, 'algo.ema.power') },
-      acDim: acDim(r, train, shapes),
-      actionKeys: Array.isArray(train.action_keys) ? train.action_keys.map(String) : ['actions'],
+      ...actionLayout(r, train, shapes),
     },
     warnings,
   };
@@ -367,7 +371,7 @@ function obsKeySpecs(
     if (recorded) shape = recorded;
     else if (modality === 'rgb') shape = [3, imageDim[0]!, imageDim[1]!];
     else {
-      const dim = KNOWN_LOW_DIM[key];
+      const dim = shapes.obsDims?.get(key) ?? KNOWN_LOW_DIM[key];
       if (dim === undefined) {
         r.fail('observation.modalities.obs.low_dim', `lists "${key}", whose size the config does not record; give it with --obs-dim ${key}=N.`);
       }
@@ -449,13 +453,21 @@ function schedulerSpec(r: Reader, algo: Json): SchedulerSpec {
   };
 }
 
-function acDim(r: Reader, train: Json, shapes: ShapeMetadata): number {
-  if (shapes.acDim !== undefined) return shapes.acDim;
+function actionLayout(r: Reader, train: Json, shapes: ShapeMetadata): { acDim: number; actionKeys: string[]; actionDims: number[] } {
+  const actionKeys = train.action_keys === undefined ? ['actions'] : r.strings(train.action_keys, 'train.action_keys');
   if (Array.isArray(train.action_shapes)) {
-    return (train.action_shapes as unknown[]).reduce<number>((sum, s, i) => {
-      const dims = Array.isArray(s) ? s : [s];
-      return sum + r.int(dims[dims.length - 1], `train.action_shapes[${i}]`, 1);
-    }, 0);
+    const dims = (train.action_shapes as unknown[]).map((s, i) => {
+      const d = Array.isArray(s) ? s : [s];
+      return r.int(d[d.length - 1], `train.action_shapes[${i}]`, 1);
+    });
+    if (dims.length !== actionKeys.length) r.fail('train.action_shapes', `lists ${dims.length} shapes for ${actionKeys.length} action keys.`);
+    const acDim = dims.reduce((a, b) => a + b, 0);
+    if (shapes.acDim !== undefined && shapes.acDim !== acDim) {
+      r.fail('train.action_shapes', `adds up to ${acDim} action dims, but the checkpoint's shape_metadata says ${shapes.acDim}.`);
+    }
+    return { acDim, actionKeys, actionDims: dims };
   }
-  return r.fail('train.action_shapes', 'is missing, so the action size is unknown; give it with --ac-dim N.');
+  if (shapes.acDim === undefined) r.fail('train.action_shapes', 'is missing, so the action size is unknown; give it with --ac-dim N.');
+  if (actionKeys.length !== 1) r.fail('train.action_shapes', `is missing, so the widths of the ${actionKeys.length} action keys are unknown.`);
+  return { acDim: shapes.acDim, actionKeys, actionDims: [shapes.acDim] };
 }

@@ -94,7 +94,7 @@ function randomizeIn(rgb: RgbEncoderSpec, images: tf.Tensor4D, key: string, draw
   for (const kind of rgb.randomizerOrder) {
     if (kind === 'crop') {
       const offsets = draws?.cropOffsets?.get(key);
-      x = offsets ? cropRows(x, offsets, rgb.crop!.height, rgb.crop!.width) : centreCrop(x, rgb.crop!.height, rgb.crop!.width);
+      x = offsets ? cropAt(x, offsets, rgb.crop!.height, rgb.crop!.width) : centreCrop(x, rgb.crop!.height, rgb.crop!.width);
       if (offsets) copies *= offsets[0]!.length;
     } else {
       const color = draws?.color?.get(key);
@@ -113,8 +113,12 @@ function centreCrop(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
   return tf.slice(x, [0, Math.trunc((H - h) / 2), Math.trunc((W - w) / 2), 0], [-1, h, w, -1]);
 }
 
-/** Train crop: per row, one crop per offset, rows ordered `row·N + crop`. */
-function cropRows(x: tf.Tensor4D, offsets: [number, number][][], h: number, w: number): tf.Tensor4D {
+/**
+ * Returns train-mode crops (robomimic `sample_random_image_crops`): per row one crop per offset,
+ * rows ordered `row·N + crop`.
+ * @param x `[R, H, W, C]` @param offsets per row, the top-left `[h, w]` of each crop
+ */
+export function cropAt(x: tf.Tensor4D, offsets: [number, number][][], h: number, w: number): tf.Tensor4D {
   const crops: tf.Tensor4D[] = [];
   offsets.forEach((perRow, row) => {
     for (const [oy, ox] of perRow) crops.push(tf.slice(x, [row, oy, ox, 0], [1, h, w, -1]));

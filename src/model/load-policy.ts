@@ -6,7 +6,7 @@
 import { openCheckpoint } from '../checkpoint/open-checkpoint.ts';
 import { getAtPath, isDict } from '../checkpoint/py-value.ts';
 import { readTensorAsFloat32 } from '../checkpoint/read-tensor.ts';
-import type { Checkpoint, PyValue, StateDictEntry } from '../checkpoint/types.ts';
+import type { Checkpoint, StateDictEntry } from '../checkpoint/types.ts';
 import { InputError } from '../input-error.ts';
 import { validatePolicyConfig, type PolicyConfig, type ShapeMetadata } from './config.ts';
 import { buildPolicy, type Policy } from './policy.ts';
@@ -86,9 +86,4 @@ export async function loadWeights(checkpoint: Checkpoint, schema: PolicySchema, 
   const tensors = new Map<string, TorchTensor>();
   for (const [key, tensor] of entry.tensors) tensors.set(key, { shape: tensor.shape, data: await readTensorAsFloat32(tensor) });
   return weightsFromStateDict(schema, tensors, trainable);
-}
-
-/** Returns the value at a dict path of the checkpoint tree (for callers reading metadata). */
-export function checkpointValue(checkpoint: Checkpoint, path: string[]): PyValue | undefined {
-  return getAtPath(checkpoint.root, path);
 }

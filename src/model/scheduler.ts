@@ -16,7 +16,7 @@ export interface NoiseSchedule {
   alphasCumprod: Float32Array;
 }
 
-/** Returns the schedule tables: betas (computed in float64, stored float32), α = 1 − β, ᾱ = cumprod(α) in float32. */
+/** Returns the schedule tables: betas (computed in float64, stored float32), α = 1 − β (float32), ᾱ = cumprod(α). */
 export function noiseSchedule(spec: SchedulerSpec): NoiseSchedule {
   const n = spec.numTrainTimesteps;
   const betas = new Float32Array(n);
@@ -30,8 +30,9 @@ export function noiseSchedule(spec: SchedulerSpec): NoiseSchedule {
   }
   const alphas = betas.map((b) => f(1 - b));
   const alphasCumprod = new Float32Array(n);
+  // torch.cumprod on CPU accumulates float32 in double (acc_type) and rounds each output.
   let acc = 1;
-  for (let i = 0; i < n; i++) alphasCumprod[i] = acc = f(acc * alphas[i]!);
+  for (let i = 0; i < n; i++) alphasCumprod[i] = f((acc *= alphas[i]!));
   return { spec, betas, alphas, alphasCumprod };
 }
 

@@ -89,18 +89,21 @@ function setAtPath(root: PyValue, path: readonly PyKey[], value: PyValue): PyVal
   return copy;
 }
 
+/** Returns `root` without optimizer/scheduler state at the top level or under `model` (robomimic keeps it there). */
 function dropTrainingState(root: PyValue, notes: string[]): PyValue {
   if (!isDict(root)) return root;
-  const copy: PyDict = { ...root, entries: new Map(root.entries) };
-  for (const [key, parent] of [[null, copy], ['model', copy.entries.get('model')]] as const) {
-    if (!isDict(parent)) continue;
-    const holder: PyDict = parent === copy ? copy : { ...parent, entries: new Map(parent.entries) };
-    for (const k of [...holder.entries.keys()]) {
-      if (typeof k !== 'string' || !TRAINING_STATE_KEYS.has(k)) continue;
-      holder.entries.delete(k);
-      notes.push(`Dropped "${key ? `${key}.` : ''}${k}": optimizer/scheduler state refers to the old parameters.`);
-    }
-    if (holder !== copy) copy.entries.set('model', holder);
+  const top = withoutTrainingState(root, '', notes);
+  const model = top.entries.get('model');
+  if (isDict(model)) top.entries.set('model', withoutTrainingState(model, 'model.', notes));
+  return top;
+}
+
+function withoutTrainingState(dict: PyDict, prefix: string, notes: string[]): PyDict {
+  const copy: PyDict = { ...dict, entries: new Map(dict.entries) };
+  for (const key of dict.entries.keys()) {
+    if (typeof key !== 'string' || !TRAINING_STATE_KEYS.has(key)) continue;
+    copy.entries.delete(key);
+    notes.push(`Dropped "${prefix}${key}": optimizer/scheduler state refers to the old parameters.`);
   }
   return copy;
 }

@@ -50,9 +50,9 @@ export function resolvePlan(input: ResolveInput): Plan {
     plans.push(plan);
   }
   countOnMismatch(rules, plans);
-  const expectations = statements
-    .filter((s): s is NumberedStatement & { statement: { kind: 'ExpectCount' | 'ExpectWithin' } } => s.statement.kind === 'ExpectCount' || s.statement.kind === 'ExpectWithin')
-    .map((s) => evaluateExpectation(s.index, s.statement as never, plans.filter((p) => scopes.includes(s.file, p.name))));
+  const expectations = statements.flatMap(({ index, file, statement }) =>
+    statement.kind === 'ExpectCount' || statement.kind === 'ExpectWithin' ? [evaluateExpectation(index, statement, plans.filter((p) => scopes.includes(file, p.name)))] : [],
+  );
   const diagnostics = [
     ...scopes.diagnostics,
     ...noMatchDiagnostics(statements, rules, input),

@@ -16,7 +16,7 @@ import type { Plan } from './plan-types.ts';
 import { DEFAULT_SEED } from './init-values.ts';
 import { buildProvenance } from './build-provenance.ts';
 import { preparePlan, type PlanOptions } from './prepare-plan.ts';
-import { emitReport, remapFailure, type CommandOutcome, type ReportOptions } from './run-plan.ts';
+import { emitReport, remapFailure, withRemapWarnings, type CommandOutcome, type ReportOptions } from './run-plan.ts';
 
 export interface ApplyOptions extends PlanOptions, ReportOptions {
   output: string;
@@ -50,7 +50,8 @@ export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
     await writeCheckpoint(options.output, applied.root, { format });
   }
   const model = buildReportModel(plan, prepared.sources, [...applied.notes, `Wrote "${options.output}" (${format}).`]);
-  return emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.ok);
+  const outcome = emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.ok);
+  return withRemapWarnings(outcome, prepared.remapDiagnostics, prepared.sources, options.colour);
 }
 
 /** safetensors holds one flat state dict: the plan's only one (the provenance goes into `__metadata__`). */

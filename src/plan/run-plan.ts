@@ -25,7 +25,14 @@ export async function runPlan(options: PlanOptions & ReportOptions): Promise<Com
   const prepared = await preparePlan(options);
   if (!prepared.plan) return remapFailure(prepared.remapDiagnostics, prepared.sources, options.colour);
   const model = buildReportModel(prepared.plan, prepared.sources);
-  return emitReport(renderReport(model, options.format, options.colour && !options.report), options, prepared.plan.ok ? EXIT.ok : EXIT.failed);
+  const outcome = emitReport(renderReport(model, options.format, options.colour && !options.report), options, prepared.plan.ok ? EXIT.ok : EXIT.failed);
+  return withRemapWarnings(outcome, prepared.remapDiagnostics, prepared.sources, options.colour);
+}
+
+/** Returns `outcome` with the remap files' warnings (they do not stop a plan) printed first on stderr. */
+export function withRemapWarnings(outcome: CommandOutcome, diagnostics: Parameters<typeof printDiagnostics>[0], sources: Map<string, string>, colour: boolean): CommandOutcome {
+  if (diagnostics.length === 0) return outcome;
+  return { ...outcome, stderr: `${printDiagnostics(diagnostics, (file) => sources.get(file), { color: colour })}\n\n${outcome.stderr}` };
 }
 
 /** Returns the outcome of remap files that do not check: their diagnostics with code frames, exit 1. */

@@ -1,5 +1,6 @@
 /** Converts the remap AST's init (`with normal(0.02)`) into the planner's `InitSpec`. */
 import type { InitSpec as AstInit } from '../../grammar/ast.ts';
+import { invariant } from '../invariant.ts';
 import type { InitSpec } from './init-values.ts';
 
 /**
@@ -11,8 +12,8 @@ export function toInitSpec(init: AstInit | null): InitSpec {
   const name = init.name.value;
   if (name === 'normal') return { kind: 'normal', std: init.args[0] ?? 1 };
   if (name === 'uniform') return { kind: 'uniform', low: init.args[0] ?? 0, high: init.args[1] ?? 1 };
-  if (name === 'zeros' || name === 'ones' || name === 'kaiming' || name === 'xavier' || name === 'target' || name === 'default') return { kind: name };
-  throw new Error(`Internal error (please report): unknown init kind "${name}" reached the planner.`);
+  invariant(name === 'zeros' || name === 'ones' || name === 'kaiming' || name === 'xavier' || name === 'target' || name === 'default', `unknown init kind "${name}" reached the planner`);
+  return { kind: name };
 }
 
 /** Returns the init as a remap file would write it (`normal(0.02)`), for reports. */

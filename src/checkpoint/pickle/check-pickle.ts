@@ -153,9 +153,10 @@ class PickleChecker {
       case 0x46: // FLOAT
         return this.emitFloat(this.parseFloatText(this.line()));
       case 0x53: // STRING
-      case 0x56: // UNICODE
         this.line();
         return this.pushCopy('str');
+      case 0x56: // UNICODE: raw-unicode-escape text, which pickleparser would not unescape.
+        return this.emitString(this.rawUnicodeEscape(this.line()));
       case 0x54: // BINSTRING
         return this.string(this.uint32(), latin1);
       case 0x55: // SHORT_BINSTRING
@@ -414,6 +415,24 @@ class PickleChecker {
     // A private marker plus BUILD tags the fresh array as a tuple (pickleparser's BUILD assigns
     // the marker's symbol-keyed property onto it).
     this.emit(...privateGlobal('tuple'), 0x62);
+  }
+
+  private rawUnicodeEscape(text: string): string {
+    return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, short: string | undefined, long: string | undefined) => {
+      const code = parseInt(short ?? long!, 16);
+      if (code > 0x10ffff) this.fail('format/bad-pickle', `\\U${long} is not a Unicode code point.`);
+      return String.fromCodePoint(code);
+    });
+  }
+
+  private emitString(text: string): void {
+    const bytes = encoder.encode(text);
+    this.push('str', bytes.byteLength <= 256 ? text : undefined);
+    const op = new Uint8Array(5 + bytes.byteLength);
+    op.set([0x58, ...uint32LE(bytes.byteLength)]);
+    op.set(bytes, 5);
+    this.chunks.push(op);
+    this.chunkSource.push(this.opStart);
   }
 
   private emitInt(value: bigint): void {

@@ -7,6 +7,8 @@ import { applyCommand } from './apply.ts';
 import { trainCommand } from './train.ts';
 import { inspectCommand } from './inspect.ts';
 import { convertCommand } from './convert.ts';
+import { initCommand } from './init.ts';
+import { predictCommand } from './predict.ts';
 
 // Each command file exports one CommandModule; add yours here.
-export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, planCommand, applyCommand, trainCommand, inspectCommand, convertCommand];
+export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, planCommand, applyCommand, trainCommand, inspectCommand, convertCommand, initCommand, predictCommand];

@@ -1,0 +1,98 @@
+/**
+ * `surgery predict`: real observation and noise files (written by torch from the parity data) give
+ * robomimic's trajectory and actions; unnormalised actions follow action_normalization_stats; bad
+ * input names the key and the shape it needs.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
+import { isTensor } from '../../src/checkpoint/py-value.ts';
+import { InputError } from '../../src/input-error.ts';
+import { predict, type Prediction } from '../../src/model/predict.ts';
+import { hasTorch, runPython } from '../support/torch.ts';
+import { assertAbsClose, Reference, REFERENCE_DIR, TRAJECTORY_ABS } from './reference.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'surgery-predict-'));
+const NAMES = ['fork_droid_tiny', 'upstream_libero_tiny'] as const;
+const inputs = (name: string) => ({ obs: join(dir, `${name}.obs.pth`), noise: join(dir, `${name}.noise.pth`) });
+const badObs = join(dir, 'bad.obs.pth');
+const results = new Map<string, Prediction>();
+
+test.before(() => {
+  if (!hasTorch) return;
+  // One interpreter start writes every input: eval.obs_raw and the recorded sampling noise.
+  runPython(
+    `
+import sys, torch
+ref, out = sys.argv[1], sys.argv[2]
+for name in sys.argv[3:]:
+    p = torch.load(f'{ref}{name}.parity.pth')
+    torch.save(dict(p['eval']['obs_raw']), f'{out}/{name}.obs.pth')
+    s = p['eval']['ema']['sampling']
+    torch.save({k: s[k] for k in ('initial_noise', 'per_step_variance_noise') if k in s}, f'{out}/{name}.noise.pth')
+    if name == 'fork_droid_tiny':
+        o = dict(p['eval']['obs_raw'])
+        o['robot_state/gripper_position'] = o['robot_state/gripper_position'][:, :1]
+        torch.save(o, f'{out}/bad.obs.pth')`,
+    [REFERENCE_DIR, dir, ...NAMES],
+  );
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+if (hasTorch) {
+  for (const name of NAMES) {
+    test(`${name}: trajectory and actions equal robomimic's; the .pth output holds all three arrays`, async () => {
+      const out = join(dir, `${name}.out.pth`);
+      const p = await predict({ checkpoint: `${REFERENCE_DIR}${name}.ckpt.pth`, ...inputs(name), out, seed: 0, backend: 'wasm' });
+      results.set(name, p);
+      const ref = await Reference.open(`${name}.parity.pth`);
+      assertAbsClose(p.trajectory.data, await ref.tensor(['eval', 'ema', 'sampling', 'trajectory']), TRAJECTORY_ABS, 'trajectory');
+      assertAbsClose(p.actions.data, await ref.tensor(['eval', 'ema', 'sampling', 'actions_Ta']), TRAJECTORY_ABS, 'actions');
+      const written = await openCheckpoint(out);
+      const shapes = Object.fromEntries([...(written.root as { entries: Map<string, unknown> }).entries].map(([k, v]) => [k, isTensor(v as never) ? (v as { shape: number[] }).shape : null]));
+      assert.equal(shapes, { trajectory: p.trajectory.shape, actions: p.actions.shape, actions_unnormalized: p.actions.shape });
+    });
+  }
+
+  test('fork_droid_tiny: actions_unnormalized = scale·a + offset per action key (sample 0 = the rollout record)', async () => {
+    const p = results.get('fork_droid_tiny')!;
+    const ref = await Reference.open('fork_droid_tiny.parity.pth');
+    const byKey = 'unnormalized_by_key (a*scale+offset), all Ta actions';
+    const parts = await Promise.all(['action/abs_pos', 'action/abs_rot_6d', 'action/gripper_position'].map((k) => ref.tensor(['rollout', byKey, k])));
+    // The rollout ran sample 0 alone; interleave its per-key columns back into [Ta, 10].
+    const want = new Float32Array(8 * 10);
+    for (let t = 0; t < 8; t++) {
+      let c = 0;
+      for (const part of parts) for (let j = 0; j < part.shape[1]!; j++) want[t * 10 + c++] = part.data[t * part.shape[1]! + j]!;
+    }
+    assertAbsClose(p.actionsUnnormalized.data.slice(0, 80), { shape: [80], data: want }, TRAJECTORY_ABS, 'unnormalized sample 0');
+  });
+
+  test('.json output nests the arrays', async () => {
+    const json = join(dir, 'out.json');
+    const p = await predict({ checkpoint: `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, ...inputs('fork_droid_tiny'), out: json, seed: 0, backend: 'wasm' });
+    const parsed = JSON.parse(readFileSync(json, 'utf8'));
+    assert.is(parsed.trajectory.length, 2);
+    assert.is(parsed.trajectory[0].length, 16);
+    assert.is(parsed.actions_unnormalized[1][7].length, 10);
+    assert.ok(Math.abs(parsed.actions[1][7][0] - p.actions.data[(1 * 8 + 7) * 10]!) < 1e-6);
+  });
+
+  test('a wrong observation shape is an InputError naming the key and the shape needed', async () => {
+    try {
+      await predict({ checkpoint: `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, obs: badObs, seed: 0, backend: 'wasm' });
+      assert.unreachable('should throw');
+    } catch (error) {
+      assert.instance(error, InputError);
+      assert.is((error as InputError).code, 'obs/bad-shape');
+      assert.match((error as Error).message, /"robot_state\/gripper_position" has shape \[2, 1, 1\], but the policy needs \[B, 2, 1\]/);
+    }
+  });
+} else {
+  test.skip('predict against robomimic (needs /usr/bin/python3 with torch to write the inputs)', () => {});
+}
+
+test.run();
