@@ -146,24 +146,22 @@ function pattern(n: CstNode, ctx: BuildContext): A.KeyPattern {
 }
 
 /**
- * Returns a pattern's tokens in source order. CST children are grouped by token type; a keyword only ever follows a
- * dot, so the parts, dots and keywords are merged by offset (each list is already sorted).
+ * Returns a pattern's tokens in source order. CST children are grouped by token type; the parts, dots and (rare)
+ * keywords are each in source order, so without keywords a two-way merge suffices.
  */
 function sourceOrder(n: CstNode): IToken[] {
   const parts = (n.children['Part'] ?? []) as IToken[];
   const dots = (n.children['Dot'] ?? []) as IToken[];
-  const keywords = (n.children['Keyword'] ?? []) as IToken[];
+  const keywords = n.children['Keyword'] as IToken[] | undefined;
+  if (keywords) return [...parts, ...dots, ...keywords].sort((a, b) => a.startOffset - b.startOffset);
   if (dots.length === 0) return parts;
   const out: IToken[] = [];
-  let p = 0;
   let d = 0;
-  let k = 0;
-  while (p < parts.length || d < dots.length || k < keywords.length) {
-    const next = Math.min(parts[p]?.startOffset ?? Infinity, dots[d]?.startOffset ?? Infinity, keywords[k]?.startOffset ?? Infinity);
-    if (parts[p]?.startOffset === next) out.push(parts[p++]!);
-    else if (dots[d]?.startOffset === next) out.push(dots[d++]!);
-    else out.push(keywords[k++]!);
+  for (const p of parts) {
+    while (d < dots.length && dots[d]!.startOffset < p.startOffset) out.push(dots[d++]!);
+    out.push(p);
   }
+  while (d < dots.length) out.push(dots[d++]!);
   return out;
 }
 

@@ -3,7 +3,7 @@
  * language's punctuation. Numbers are not tokens of their own (`0.0` inside `down_modules.0.0.blocks` is two key
  * segments); the parser reads a number as `Word ('.' Word)?` where a number is expected.
  */
-import { createToken, Lexer, type ILexingResult, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type ILexingResult, type IToken, type TokenType } from 'chevrotain';
 
 /** Characters that end a `Word`; `-` ends it only when it starts `->`. Keep in sync with README §Lexical structure. */
 const WORD = /(?:[^\s.,[\](){}:#"*=<>!%-]+|-(?!>))+/;
@@ -131,11 +131,20 @@ export const ALL_TOKENS: readonly TokenType[] = [
  */
 const remapLexer = new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'onlyOffset' });
 
-/** Returns the tokens, comments and lexing errors of `source`; every token carries `startOffset` and `endOffset`. */
-export function tokenizeRemap(source: string): ILexingResult {
-  const result = remapLexer.tokenize(source);
-  // Line tracking would cost about as much as the rest of lexing; end offsets are all the spans need.
-  for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
-  for (const t of result.groups['comments'] ?? []) t.endOffset = t.startOffset + t.image.length - 1;
+/**
+ * Returns the tokens, comments and lexing errors of one line of a file; offsets are into the file (`start` is where
+ * the line begins) and every token carries `startOffset` and `endOffset`.
+ */
+export function tokenizeRemap(line: string, start = 0): ILexingResult {
+  const result = remapLexer.tokenize(line);
+  // Line tracking would cost about as much as the rest of lexing; offsets are all the spans need.
+  for (const t of result.tokens) place(t, start);
+  for (const t of result.groups['comments'] ?? []) place(t, start);
+  for (const e of result.errors) e.offset += start;
   return result;
+}
+
+function place(t: IToken, start: number): void {
+  t.startOffset += start;
+  t.endOffset = t.startOffset + t.image.length - 1;
 }

@@ -6,7 +6,7 @@ import type { ILexingError, IRecognitionException, IToken } from 'chevrotain';
 import { MAX_DIAGNOSTICS, type Diagnostic, type Span } from '../src/diagnostics.ts';
 import type { Comment, ParseResult, Statement } from './ast.ts';
 import { buildStatement, type BuildContext } from './build-ast.ts';
-import { Newline, tokenizeRemap } from './lexer.ts';
+import { tokenizeRemap } from './lexer.ts';
 import { remapParser } from './parser.ts';
 
 /**
@@ -17,25 +17,23 @@ import { remapParser } from './parser.ts';
  */
 export function parseRemap(source: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const lexed = tokenizeRemap(source);
-  for (const error of lexed.errors) diagnostics.push(lexingDiagnostic(error, source, file));
-  // Lexing errors are in offset order; a line holding one is not parsed (its tokens are incomplete).
-  const errorOffsets = lexed.errors.map((e) => e.offset);
-  let nextError = 0;
-
   const ctx: BuildContext = { file, diagnostics };
   const statements: Statement[] = [];
-  for (const { tokens: line, start, end } of splitLines(lexed.tokens, source.length)) {
-    while (nextError < errorOffsets.length && errorOffsets[nextError]! < start) nextError++;
-    if (nextError < errorOffsets.length && errorOffsets[nextError]! < end) continue;
-    remapParser.input = line;
+  const comments: Comment[] = [];
+  // Statements never span lines, so each line is lexed and parsed on its own: an error costs one line, and the
+  // tokens of a line are garbage as soon as its statement is built (lexing the whole file first would keep them all).
+  for (const line of sourceLines(source)) {
+    const lexed = tokenizeRemap(line.text, line.start);
+    for (const error of lexed.errors) diagnostics.push(lexingDiagnostic(error, source, file));
+    for (const t of lexed.groups['comments'] ?? []) comments.push(comment(t, lexed.tokens, file));
+    // A line with a lexing error is not parsed: its tokens are incomplete.
+    if (lexed.tokens.length === 0 || lexed.errors.length) continue;
+    remapParser.input = lexed.tokens;
     const cst = remapParser.statement();
     const [error] = remapParser.errors;
-    if (error) diagnostics.push(syntaxDiagnostic(error, line, file));
+    if (error) diagnostics.push(syntaxDiagnostic(error, lexed.tokens, file));
     else statements.push(buildStatement(cst, ctx));
   }
-
-  const comments = (lexed.groups['comments'] ?? []).map((t) => comment(t, lexed.tokens, file));
   diagnostics.sort((a, b) => a.spans[0]!.start - b.spans[0]!.start);
   return {
     file: { kind: 'RemapFile', file, span: { file, start: 0, end: source.length }, statements, comments },
@@ -59,29 +57,15 @@ export function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return kept;
 }
 
-/**
- * Groups the tokens by line (statements never span lines), leaving out the line breaks and empty lines;
- * `[start, end)` is the line's extent in the source, without its break.
- */
-function splitLines(tokens: IToken[], sourceLength: number): SourceLine[] {
-  const lines: SourceLine[] = [];
-  let current: IToken[] = [];
+/** Yields each line of `source` without its break (`\n`, `\r\n` or `\r`), with the offset where it starts. */
+function* sourceLines(source: string): Generator<{ text: string; start: number }> {
+  const breaks = /\r\n|\r|\n/g;
   let start = 0;
-  for (const t of tokens) {
-    if (t.tokenType === Newline) {
-      if (current.length) lines.push({ tokens: current, start, end: t.startOffset });
-      current = [];
-      start = t.endOffset! + 1;
-    } else current.push(t);
+  for (let match = breaks.exec(source); match; match = breaks.exec(source)) {
+    yield { text: source.slice(start, match.index), start };
+    start = match.index + match[0].length;
   }
-  if (current.length) lines.push({ tokens: current, start, end: sourceLength });
-  return lines;
-}
-
-interface SourceLine {
-  tokens: IToken[];
-  start: number;
-  end: number;
+  if (start < source.length) yield { text: source.slice(start), start };
 }
 
 function syntaxDiagnostic(error: IRecognitionException, line: IToken[], file: string): Diagnostic {
@@ -126,24 +110,12 @@ function diagnostic(code: string, message: string, span: Span): Diagnostic {
   return { code, severity: 'error', message, spans: [span] };
 }
 
-function comment(t: IToken, tokens: IToken[], file: string): Comment {
+/** Returns the comment; it trails code when a token of its line comes before it. */
+function comment(t: IToken, lineTokens: IToken[], file: string): Comment {
   return {
     kind: 'Comment',
     span: { file, start: t.startOffset, end: t.endOffset! + 1 },
     text: t.image,
-    trailing: precededOnLine(t, tokens),
+    trailing: lineTokens.length > 0 && lineTokens[0]!.startOffset < t.startOffset,
   };
-}
-
-/** True when a non-newline token sits before `t` on its line (binary search: tokens are sorted by offset). */
-function precededOnLine(t: IToken, tokens: IToken[]): boolean {
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens[mid]!.startOffset < t.startOffset) lo = mid + 1;
-    else hi = mid;
-  }
-  const before = tokens[lo - 1];
-  return before !== undefined && before.tokenType !== Newline;
 }

@@ -9,6 +9,7 @@ import { KEYWORDS } from './lexer.ts';
 const WORD = /^(?:[^\s.,[\](){}:#"*=<>!%-]|-(?!>))+$/;
 const KEYWORD_TEXT = new Set(KEYWORDS.map((k) => String(k.PATTERN).slice(1, -1)));
 
+/** Options of `printRemap`. */
 export interface PrintRemapOptions {
   /**
    * The text the AST was parsed from. With it, single blank lines between statements are kept (runs of blank lines

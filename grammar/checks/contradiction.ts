@@ -25,6 +25,7 @@ const PAIRS: readonly { a: (s: Statement) => KeyPattern | null; b: (s: Statement
   },
 ];
 
+/** Reports statements that contradict each other on a shared key. */
 export const contradiction: CheckRule = {
   codes: [CODE],
   check(file: RemapFile): Diagnostic[] {
@@ -32,15 +33,12 @@ export const contradiction: CheckRule = {
     for (const pair of PAIRS) {
       const as = file.statements.flatMap((s) => side(s, pair.a(s)));
       const bs = file.statements.flatMap((s) => side(s, pair.b(s)));
-      for (const a of as) {
-        for (const b of bs) {
-          if (!sameKeys(a, b)) continue;
-          const [first, second] = a.s.span.start < b.s.span.start ? [a, b] : [b, a];
-          out.push(error(CODE, `"${second.text}" is ${pair.say}; keep one of the two statements`, [second.s.span, first.s.span]));
-        }
+      for (const [a, b] of overlapping(as, bs)) {
+        const [first, second] = a.s.span.start < b.s.span.start ? [a, b] : [b, a];
+        out.push(error(CODE, `"${second.text}" is ${pair.say}; keep one of the two statements`, [second.s.span, first.s.span]));
       }
     }
-    return out;
+    return out.sort((x, y) => x.spans[0]!.start - y.spans[0]!.start);
   },
 };
 
@@ -48,17 +46,56 @@ export const contradiction: CheckRule = {
 interface Side {
   s: Statement;
   text: string;
+  /** The key it names when it has no wildcards. */
   literal: string | null;
   regex: RegExp;
+  /** Its last segment when that is plain text: a key it matches must end with that segment. */
+  lastSegment: string | null;
 }
 
 function side(s: Statement, p: KeyPattern | null): Side[] {
-  return p ? [{ s, text: printPattern(p), literal: literalKey(p), regex: toRegExp(p) }] : [];
+  if (!p) return [];
+  const last = p.segments[p.segments.length - 1]!.parts;
+  const lastSegment = last.every((part) => part.kind === 'Literal') ? last.map((part) => (part.kind === 'Literal' ? part.value : '')).join('') : null;
+  return [{ s, text: printPattern(p), literal: literalKey(p), regex: toRegExp(p), lastSegment }];
 }
 
-function sameKeys(a: Side, b: Side): boolean {
-  if (a.text === b.text) return true;
-  return (a.literal !== null && b.regex.test(a.literal)) || (b.literal !== null && a.regex.test(b.literal));
+/**
+ * Returns the pairs (a, b) that name a shared key: equal text, or a literal key on one side that the other side's
+ * pattern matches. Patterns are bucketed by last segment so that large files do not compare every pair.
+ */
+function overlapping(as: Side[], bs: Side[]): [Side, Side][] {
+  const found: [Side, Side][] = [];
+  const seen = new Map<Side, Set<Side>>();
+  const add = (a: Side, b: Side): void => {
+    const partners = seen.get(a) ?? seen.set(a, new Set()).get(a)!;
+    if (!partners.has(b)) found.push([a, b]);
+    partners.add(b);
+  };
+  const bByText = groupBy(bs, (b) => b.text);
+  for (const a of as) for (const b of bByText.get(a.text) ?? []) add(a, b);
+  const matchLiterals = (literals: Side[], patterns: Side[], record: (literal: Side, pattern: Side) => void): void => {
+    const byLast = groupBy(patterns.filter((p) => p.lastSegment !== null), (p) => p.lastSegment!);
+    const open = patterns.filter((p) => p.lastSegment === null);
+    for (const l of literals) {
+      if (l.literal === null) continue;
+      for (const p of [...(byLast.get(l.lastSegment!) ?? []), ...open]) if (p.text !== l.text && p.regex.test(l.literal)) record(l, p);
+    }
+  };
+  matchLiterals(as, bs, (a, b) => add(a, b));
+  matchLiterals(bs, as, (b, a) => add(a, b));
+  return found;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 /** Returns the key a wildcard-free pattern names, or null when it has wildcards. */

@@ -6,6 +6,7 @@ import { error, type CheckRule } from './check-rule.ts';
 
 const CODE = 'remap/duplicate-rule';
 
+/** Reports a statement written twice. */
 export const duplicateRule: CheckRule = {
   codes: [CODE],
   check(file: RemapFile): Diagnostic[] {

@@ -11,6 +11,7 @@ import { error, type CheckRule } from './check-rule.ts';
 const INVALID = 'remap/invalid-slice';
 const MISMATCH = 'remap/slice-size-mismatch';
 
+/** Reports empty ranges and slices whose ranks or widths disagree. */
 export const invalidSlice: CheckRule = {
   codes: [INVALID, MISMATCH],
   check(file: RemapFile): Diagnostic[] {

@@ -10,6 +10,7 @@ import { didYouMeanSuffix } from './closest-name.ts';
 const UNDEFINED = 'remap/undefined-name';
 const DUPLICATE = 'remap/duplicate-let';
 
+/** Reports `let` names used before they are defined, or defined twice. */
 export const letNames: CheckRule = {
   codes: [UNDEFINED, DUPLICATE],
   check(file: RemapFile): Diagnostic[] {

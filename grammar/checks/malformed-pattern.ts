@@ -11,6 +11,7 @@ import { error, patternsOf, type CheckRule } from './check-rule.ts';
 
 const CODE = 'remap/malformed-pattern';
 
+/** Reports patterns that cannot mean one thing. */
 export const malformedPattern: CheckRule = {
   codes: [CODE],
   check(file: RemapFile): Diagnostic[] {

@@ -9,6 +9,7 @@ import { error, type CheckRule } from './check-rule.ts';
 
 const CODE = 'remap/segment-rename-shape';
 
+/** Reports segment renames whose right-hand side is not one segment. */
 export const renameShape: CheckRule = {
   codes: [CODE],
   check(file: RemapFile): Diagnostic[] {

@@ -15,6 +15,7 @@ const CONFLICT = 'remap/conflicting-setting';
 
 const SETTING_NAMES: Partial<Record<Statement['kind'], string>> = { Version: "'version'", In: "'in'", OnMismatch: "'on mismatch'" };
 
+/** Reports misplaced, unsupported or conflicting file-wide settings. */
 export const settings: CheckRule = {
   codes: [NOT_FIRST, UNSUPPORTED, CONFLICT],
   check(file: RemapFile): Diagnostic[] {

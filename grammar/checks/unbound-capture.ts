@@ -9,6 +9,7 @@ import { error, type CheckRule } from './check-rule.ts';
 
 const CODE = 'remap/unbound-capture';
 
+/** Reports wildcards on the right that the left does not bind. */
 export const unboundCapture: CheckRule = {
   codes: [CODE],
   check(file: RemapFile): Diagnostic[] {

@@ -7,6 +7,7 @@ import { didYouMeanSuffix } from './closest-name.ts';
 
 const CODE = 'remap/unknown-dtype';
 
+/** Reports dtypes that `cast` does not know. */
 export const unknownDtype: CheckRule = {
   codes: [CODE],
   check(file: RemapFile): Diagnostic[] {

@@ -12,6 +12,7 @@ const UNKNOWN = 'remap/unknown-init';
 const ARGUMENTS = 'remap/init-arguments';
 const KNOWN = Object.keys(INIT_KINDS);
 
+/** Reports unknown init kinds and wrong init arguments. */
 export const unknownInit: CheckRule = {
   codes: [UNKNOWN, ARGUMENTS],
   check(file: RemapFile): Diagnostic[] {

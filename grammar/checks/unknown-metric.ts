@@ -11,6 +11,7 @@ import { didYouMeanSuffix } from './closest-name.ts';
 const UNKNOWN = 'remap/unknown-metric';
 const PERCENT = 'remap/invalid-percent';
 
+/** Reports unknown metrics and percentages outside 0–100. */
 export const unknownMetric: CheckRule = {
   codes: [UNKNOWN, PERCENT],
   check(file: RemapFile): Diagnostic[] {

@@ -6,6 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { InputError } from '../input-error.ts';
+import { MAX_IO_CHUNK } from './storage-bytes.ts';
 
 /** Bytes per read/write; large enough to amortise syscalls, small enough to keep peak memory flat. */
 export const COPY_CHUNK = 8 * 1024 * 1024;
@@ -53,7 +54,7 @@ async function readFully(source: { handle: FileHandle; path: string; member?: st
 /** Writes `size` bytes of `buffer` at `position`, looping over short writes. */
 export async function writeFully(target: FileHandle, buffer: Uint8Array, size: number, position: number): Promise<void> {
   for (let put = 0; put < size; ) {
-    const { bytesWritten } = await target.write(buffer, put, size - put, position + put);
+    const { bytesWritten } = await target.write(buffer, put, Math.min(size - put, MAX_IO_CHUNK), position + put);
     put += bytesWritten;
   }
 }

@@ -28,13 +28,14 @@ export async function openCheckpoint(path: string): Promise<Checkpoint> {
 
 /** Returns the format the first bytes of a file announce, or undefined. */
 export function detectFormat(head: Uint8Array, fileSize: number): CheckpointFormat | undefined {
-  if (head[0] === 0x50 && head[1] === 0x4b) return 'torch-zip';
+  // safetensors first: its 8-byte header length can begin with "PK", but a zip never has "{" at byte 8.
+  if (head.byteLength >= 9 && head[8] === 0x7b) {
+    const headerLength = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+    if (headerLength + 8n <= BigInt(fileSize)) return 'safetensors';
+  }
+  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6)) return 'torch-zip';
   // torch's legacy format starts with a protocol-2 pickle of its magic number.
   if (head[0] === 0x80 && head[1] === 0x02) return 'torch-legacy';
-  if (head.byteLength >= 9) {
-    const headerLength = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
-    if (head[8] === 0x7b && headerLength + 8n <= BigInt(fileSize)) return 'safetensors';
-  }
   return undefined;
 }
 

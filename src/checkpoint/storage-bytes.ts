@@ -8,6 +8,8 @@ import { InputError } from '../input-error.ts';
 import { DTYPE_SIZE, type Storage } from './types.ts';
 
 const stats = { reads: 0, bytes: 0 };
+/** Node refuses single reads and writes over 2 GiB; larger ranges go in pieces. */
+export const MAX_IO_CHUNK = 1024 * 1024 * 1024;
 
 /** Returns how many storage reads (and bytes) this process has done so far; compare before and after. */
 export function storageReadStats(): { reads: number; bytes: number } {
@@ -75,7 +77,7 @@ export async function readRange(path: string, offset: number, length: number, me
   try {
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
+      const { bytesRead } = await handle.read(bytes, done, Math.min(length - done, MAX_IO_CHUNK), offset + done);
       if (bytesRead === 0) {
         throw new InputError('format/truncated', path, `expected ${length} bytes but the file ends after ${done}; it is truncated.`, { member, offset });
       }

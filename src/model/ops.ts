@@ -9,8 +9,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 const GROUP_NORM_EPS = 1e-5;
-/** Output rows per partial sum of a convolution filter gradient (see `convFilterGrad`). */
-const FILTER_GRAD_ROW_BLOCK = 4;
 
 type ValidConv = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 const validConvs = new Map<string, ValidConv>();
@@ -27,18 +25,8 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: 
   return tf.tidy(() => {
     const xt = tf.transpose(x, [3, 1, 2, 0]); // [I, H, W, N]
     const f = tf.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, O]
-    const [oh, ow] = [dy.shape[1], dy.shape[2]];
-    // Sum over blocks of output rows: float32 kernels that accumulate one long chain (wasm/XNNPACK)
-    // lose digits over N·OH·OW terms; short partial sums keep the error near PyTorch's.
-    const partials: tf.Tensor4D[] = [];
-    for (let y0 = 0; y0 < oh; y0 += FILTER_GRAD_ROW_BLOCK) {
-      const rows = Math.min(FILTER_GRAD_ROW_BLOCK, oh - y0);
-      const fBlock = tf.slice(f, [y0, 0, 0, 0], [rows, ow, -1, -1]);
-      const xBlock = tf.slice(xt, [0, y0 * strides[0], 0, 0], [-1, (rows - 1) * strides[0] + kh, -1, -1]);
-      const full = tf.conv2d(xBlock, fBlock, 1, 'valid', 'NHWC', strides); // [I, kH, ≥kW, O]
-      partials.push(tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]));
-    }
-    return tf.transpose(partials.length === 1 ? partials[0]! : tf.addN(partials), [1, 2, 0, 3]);
+    const full = tf.conv2d(xt, f, 1, 'valid', 'NHWC', strides); // [I, ≥kH, ≥kW, O]
+    return tf.transpose(tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]), [1, 2, 0, 3]);
   });
 }
 

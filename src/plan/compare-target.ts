@@ -4,7 +4,8 @@
  * every left-over source key is unexpected. Produces the plan rows and the problems found.
  */
 import type { KeyPattern, RangeDim } from '../../grammar/ast.ts';
-import { formatShape, numelOf, type KeySpec } from './model-schema.ts';
+import { numelOf } from '../checkpoint/py-value.ts';
+import { formatShape, type KeySpec } from './model-schema.ts';
 import type { Block, PlanRow } from './plan-types.ts';
 import type { InitSpec } from './init-values.ts';
 import { compilePattern } from './match-pattern.ts';

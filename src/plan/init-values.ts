@@ -3,7 +3,7 @@
  * seeded per key so a run is reproducible and independent of rule order.
  */
 import { createHash } from 'node:crypto';
-import { numelOf } from './model-schema.ts';
+import { numelOf } from '../checkpoint/py-value.ts';
 
 /** An init kind as the planner uses it (the remap AST's init, normalised). */
 export type InitSpec =

@@ -38,13 +38,6 @@ export function findStateDict(schema: ModelSchema, name: string): StateDictSchem
   return schema.stateDicts.find((d) => d.name === name) ?? schema.stateDicts.find((d) => d.name === ANY_STATE_DICT);
 }
 
-/** Returns the number of elements of a tensor of `shape` (1 for a 0-d tensor). */
-export function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** Returns `shape` as torch prints it in error messages: `[1024, 1031]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

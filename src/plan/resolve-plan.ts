@@ -73,10 +73,15 @@ export function resolvePlan(input: ResolveInput): Plan {
     stateDicts: plans,
     rules,
     expectations,
-    diagnostics: diagnostics.slice(0, MAX_DIAGNOSTICS),
+    // Errors first, so the cap never hides what fails the plan behind warnings.
+    diagnostics: [...diagnostics].sort((a, b) => severityRank(a) - severityRank(b)).slice(0, MAX_DIAGNOSTICS),
     verdict,
     ok: verdict[input.mode].ok,
   };
+}
+
+function severityRank(d: Diagnostic): number {
+  return d.severity === 'error' ? 0 : d.severity === 'warning' ? 1 : 2;
 }
 
 function isStrictOnly(code: string): boolean {

@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { locateDiagnostics, printDiagnostics, type LocatedDiagnostic } from '../report/print-diagnostics.ts';
 import { readRemapSource } from './read-remap-source.ts';
 
+/** Options of `checkRemapFiles`: the output format and whether to colour it. */
 export interface CheckOptions {
   format: 'text' | 'json';
   color?: boolean;

@@ -4,6 +4,7 @@ import { parseRemap, printRemap } from '../../grammar/index.ts';
 import { printDiagnostics } from '../report/print-diagnostics.ts';
 import { readRemapSource } from './read-remap-source.ts';
 
+/** Options of `formatRemapFiles`. */
 export interface FormatOptions {
   /** Only report files that are not formatted; write nothing. */
   check: boolean;

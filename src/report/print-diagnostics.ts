@@ -29,6 +29,7 @@ export interface LocatedDiagnostic extends Omit<Diagnostic, 'spans'> {
   spans: LocatedSpan[];
 }
 
+/** Options of `printDiagnostics`. */
 export interface PrintOptions {
   /** ANSI colours for terminals. */
   color?: boolean;
@@ -56,7 +57,7 @@ export function lineColumn(source: string, offset: number): LineColumn {
 function printOne(d: Diagnostic, index: LineIndexCache, options: PrintOptions): string {
   const paint = painter(options.color ?? false);
   const [primary, ...related] = d.spans;
-  const head = `${where(primary, index)}${paint.bold(`${paint.severity(d.severity)}: ${d.message}`)} ${paint.dim(`[${d.code}]`)}`;
+  const head = `${where(primary, index)}${paint.severity(d.severity)}: ${paint.bold(d.message)} ${paint.dim(`[${d.code}]`)}`;
   const parts = [head];
   if (primary) parts.push(...frame(primary, index, options, paint));
   for (const span of related) {

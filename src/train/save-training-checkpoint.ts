@@ -28,15 +28,20 @@ export interface SaveRequest {
   hints: TrainHint[];
 }
 
-/** Writes `model_epoch_<epoch>.pth`, then `last.pth` as its copy; returns the epoch file's path. */
+/**
+ * Writes `last.pth` (atomically), then `model_epoch_<epoch>.pth` as its copy; returns the epoch
+ * file's path. `last.pth` goes first so that whenever an epoch file exists, `--resume` finds a
+ * checkpoint at least that recent.
+ */
 export async function saveTrainingCheckpoint(request: SaveRequest): Promise<string> {
   const tree = checkpointTree(trainingCheckpoint(request));
+  const last = join(request.out, 'last.pth');
+  // Written under the final name's archive folder `model_epoch_<N>`, so both files are byte-identical.
+  await writeCheckpoint(last, tree, { format: 'torch-zip', archiveName: `model_epoch_${request.epoch}` });
   const path = join(request.out, `model_epoch_${request.epoch}.pth`);
-  await writeCheckpoint(path, tree, { format: 'torch-zip' });
-  // Copy then rename, so last.pth is always a complete file (robomimic keeps a backup for the same reason).
-  const temp = join(request.out, `.last.pth.${process.pid}.tmp`);
-  await copyFile(path, temp);
-  await rename(temp, join(request.out, 'last.pth'));
+  const temp = join(request.out, `.model_epoch_${request.epoch}.pth.${process.pid}.tmp`);
+  await copyFile(last, temp);
+  await rename(temp, path);
   return path;
 }
 

@@ -16,8 +16,14 @@ async function run(argv: string[]): Promise<{ stdout: string; code: number }> {
   let stdout = '';
   const write = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  // Stand-ins that, like real streams, call the write callback once the chunk is taken.
+  const capture = (keep: boolean) => ((chunk: string, callback?: () => void) => {
+    if (keep) stdout += chunk;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  process.stdout.write = capture(true);
+  process.stderr.write = capture(false);
   try {
     await createCli(argv).parseAsync();
     return { stdout, code: 0 };
@@ -62,13 +68,18 @@ test('apply: tiny DROID → LIBERO writes the output; a remap with errors exits 
   assert.not.ok(existsSync(join(dir, 'bad.pth')));
 });
 
-test('exit codes from the real process: 2 for usage, 3 for an unreadable input', () => {
+test('exit codes from the real process: 2 for usage, 3 for an unreadable input, 1 with the whole report piped', () => {
   const main = "import { main } from './src/cli/main.ts'; await main(process.argv.slice(1));";
-  const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', main, ...args], { encoding: 'utf8' });
+  const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', main, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   assert.is(node(['plan', 'x.pth', '--mode', 'sloppy']).status, 2);
   const unreadable = node(['plan', join(dir, 'missing.pth')]);
   assert.is(unreadable.status, 3);
   assert.match(unreadable.stderr, 'missing.pth');
+  // A failing plan with a report far larger than a pipe buffer: all of it arrives before the process exits with 1.
+  const big = node(['plan', `${R}/full_size/droid_nets.tsv`, '-t', `${R}/full_size/libero_nets.tsv`, '--format', 'json']);
+  assert.is(big.status, 1);
+  assert.ok(big.stdout.length > 65536, String(big.stdout.length));
+  assert.is(JSON.parse(big.stdout).verdict.strict.ok, false);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

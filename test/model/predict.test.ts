@@ -3,7 +3,7 @@
  * robomimic's trajectory and actions; unnormalised actions follow action_normalization_stats; bad
  * input names the key and the shape it needs.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -12,6 +12,7 @@ import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { isTensor } from '../../src/checkpoint/py-value.ts';
 import { InputError } from '../../src/input-error.ts';
 import { predict, type Prediction } from '../../src/model/predict.ts';
+import { createCli, UsageError } from '../../src/cli/create-cli.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { assertAbsClose, Reference, REFERENCE_DIR, TRAJECTORY_ABS } from './reference.ts';
 
@@ -44,13 +45,21 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 if (hasTorch) {
   for (const name of NAMES) {
-    test(`${name}: trajectory and actions equal robomimic's; the .pth output holds all three arrays`, async () => {
-      const out = join(dir, `${name}.out.pth`);
+    // One run per fixture; the fork's writes .json, upstream's .pth.
+    const ext = name === 'fork_droid_tiny' ? 'json' : 'pth';
+    test(`${name}: trajectory and actions equal robomimic's; the .${ext} output holds all three arrays`, async () => {
+      const out = join(dir, `${name}.out.${ext}`);
       const p = await predict({ checkpoint: `${REFERENCE_DIR}${name}.ckpt.pth`, ...inputs(name), out, seed: 0, backend: 'wasm' });
       results.set(name, p);
       const ref = await Reference.open(`${name}.parity.pth`);
       assertAbsClose(p.trajectory.data, await ref.tensor(['eval', 'ema', 'sampling', 'trajectory']), TRAJECTORY_ABS, 'trajectory');
       assertAbsClose(p.actions.data, await ref.tensor(['eval', 'ema', 'sampling', 'actions_Ta']), TRAJECTORY_ABS, 'actions');
+      if (ext === 'json') {
+        const parsed = JSON.parse(readFileSync(out, 'utf8'));
+        assert.equal([parsed.trajectory.length, parsed.trajectory[0].length, parsed.actions_unnormalized[1][7].length], [2, 16, 10]);
+        assert.ok(Math.abs(parsed.actions[1][7][0] - p.actions.data[(1 * 8 + 7) * 10]!) < 1e-6);
+        return;
+      }
       const written = await openCheckpoint(out);
       const shapes = Object.fromEntries([...(written.root as { entries: Map<string, unknown> }).entries].map(([k, v]) => [k, isTensor(v as never) ? (v as { shape: number[] }).shape : null]));
       assert.equal(shapes, { trajectory: p.trajectory.shape, actions: p.actions.shape, actions_unnormalized: p.actions.shape });
@@ -71,16 +80,6 @@ if (hasTorch) {
     assertAbsClose(p.actionsUnnormalized.data.slice(0, 80), { shape: [80], data: want }, TRAJECTORY_ABS, 'unnormalized sample 0');
   });
 
-  test('.json output nests the arrays', async () => {
-    const json = join(dir, 'out.json');
-    const p = await predict({ checkpoint: `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, ...inputs('fork_droid_tiny'), out: json, seed: 0, backend: 'wasm' });
-    const parsed = JSON.parse(readFileSync(json, 'utf8'));
-    assert.is(parsed.trajectory.length, 2);
-    assert.is(parsed.trajectory[0].length, 16);
-    assert.is(parsed.actions_unnormalized[1][7].length, 10);
-    assert.ok(Math.abs(parsed.actions[1][7][0] - p.actions.data[(1 * 8 + 7) * 10]!) < 1e-6);
-  });
-
   test('a wrong observation shape is an InputError naming the key and the shape needed', async () => {
     try {
       await predict({ checkpoint: `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, obs: badObs, seed: 0, backend: 'wasm' });
@@ -91,8 +90,35 @@ if (hasTorch) {
       assert.match((error as Error).message, /"robot_state\/gripper_position" has shape \[2, 1, 1\], but the policy needs \[B, 2, 1\]/);
     }
   });
+  test('CLI: `surgery predict` prints the unnormalised actions as JSON', async () => {
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => printed.push(line);
+    try {
+      const { obs, noise } = inputs('fork_droid_tiny');
+      await createCli(['predict', `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, '--obs', obs, '--noise', noise, '--backend', 'wasm']).parseAsync();
+    } finally {
+      console.log = log;
+    }
+    const parsed = JSON.parse(printed.at(-1)!);
+    assert.equal(parsed.shape, [2, 8, 10]);
+    const want = results.get('fork_droid_tiny')!.actionsUnnormalized.data;
+    assert.ok(parsed.actions_unnormalized.every((v: number, i: number) => Math.abs(v - want[i]!) < 1e-6));
+  });
 } else {
   test.skip('predict against robomimic (needs /usr/bin/python3 with torch to write the inputs)', () => {});
 }
+
+test('CLI: `surgery init` rejects a malformed --obs-dim before writing anything', async () => {
+  const out = join(dir, 'never.pth');
+  try {
+    await createCli(['init', '--config', `${REFERENCE_DIR}fork_droid_tiny.config.json`, '--out', out, '--obs-dim', 'ee_pos=three']).parseAsync();
+    assert.unreachable('should throw');
+  } catch (error) {
+    assert.instance(error, UsageError);
+    assert.match((error as Error).message, /--obs-dim "ee_pos=three" must look like KEY=N/);
+  }
+  assert.not.ok(existsSync(out));
+});
 
 test.run();

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseRemap, type Slice } from '../../grammar/index.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
@@ -14,16 +15,18 @@ const DROID = `${REFERENCE}/fork_droid_tiny.ckpt.pth`;
 const LIBERO = `${REFERENCE}/fork_libero_tiny.ckpt.pth`;
 const dir = mkdtempSync(join(tmpdir(), 'surgery-apply-'));
 const report = { format: 'json' as const, colour: false };
+const TINY_REMAP = 'remaps/droid-to-libero-tiny.remap';
 
 async function applyTiny(output: string, extra: Partial<Parameters<typeof runApply>[0]> = {}) {
-  return runApply({ source: DROID, remaps: ['remaps/droid-to-libero-tiny.remap'], target: LIBERO, mode: 'strict', fill: true, output, ...report, ...extra });
+  return runApply({ source: DROID, remaps: [TINY_REMAP], target: LIBERO, mode: 'strict', fill: true, output, ...report, ...extra });
 }
 
 // In real PyTorch: build a module whose parameters are exactly the target's keys and shapes, load each output state
-// dict into it with strict=True, and check every transferred tensor against the source bit for bit.
+// dict into it with strict=True, check every transferred tensor against the source bit for bit, and check that the
+// combine.0.weight column blocks the remap assigns hold the source columns while the other columns are zero.
 const VERIFY = String.raw`
 import sys, json, torch
-out, src, tgt = sys.argv[1:4]
+out, src, tgt, blocks = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 o = torch.load(out, map_location='cpu', weights_only=False)
 s = torch.load(src, map_location='cpu'); t = torch.load(tgt, map_location='cpu')
 def module_for(sd):
@@ -44,10 +47,12 @@ for sd in ['nets', 'ema']:
     identical = sum(1 for k, v in O.items() if rename(k) in S and S[rename(k)].shape == v.shape and torch.equal(S[rename(k)], v))
     differs = [k for k, v in O.items() if rename(k) in S and S[rename(k)].shape == v.shape and not torch.equal(S[rename(k)], v)]
     w, ws = O['policy.obs_encoder.module.combine.0.weight'], S['policy.obs_encoder.module.combine.0.weight']
+    covered = torch.zeros_like(w)
+    for (t0, t1), _ in blocks: covered[:, t0:t1] = 1
     res[sd] = {'missing': len(result.missing_keys), 'unexpected': len(result.unexpected_keys), 'keys_equal': list(O.keys()) == list(T.keys()),
                'shapes_equal': all(O[k].shape == T[k].shape for k in T), 'identical': identical, 'differs': differs,
-               'cam1': torch.equal(w[:, 0:64], ws[:, 7:71]), 'cam2': torch.equal(w[:, 70:134], ws[:, 71:135]),
-               'lowdim_zero': bool((w[:, 64:70] == 0).all() and (w[:, 134:136] == 0).all()),
+               'blocks': [torch.equal(w[:, t0:t1], ws[:, s0:s1]) for (t0, t1), (s0, s1) in blocks],
+               'rest_zero': bool((w * (1 - covered)).eq(0).all()) and bool(covered.sum() > 0),
                'alias': O['policy.obs_encoder.module.nets.obs.obs_nets.agentview_rgb.backbone.nets.0.weight'].data_ptr() == O['policy.obs_encoder.module.nets.obs.obs_nets.eye_in_hand_rgb.backbone.nets.0.weight'].data_ptr(),
                'metadata': len(getattr(O, '_metadata', {}))}
 res['top'] = sorted(k for k in o.keys())
@@ -58,15 +63,30 @@ print(json.dumps(res))
 
 const torchTest = hasTorch ? test : test.skip;
 
+/** Returns the column blocks `[target, source]` the tiny remap assigns in combine.0.weight, read from the remap itself. */
+function combineColumnBlocks(): Array<[[number, number], [number, number]]> {
+  const text = readFileSync(TINY_REMAP, 'utf8');
+  const statements = parseRemap(text, TINY_REMAP).file.statements;
+  const lets = new Map(statements.flatMap((s) => (s.kind === 'Let' ? [[s.name.value, s.range] as const] : [])));
+  const columns = (slice: Slice | null): [number, number] => {
+    const dim = slice!.dims[1]!;
+    const range = dim.kind === 'RangeRef' ? lets.get(dim.name)! : dim;
+    return [range.start!, range.stop!];
+  };
+  return statements.flatMap((s) => (s.kind === 'Assign' ? [[columns(s.targetSlice), columns(s.sourceSlice)] as [[number, number], [number, number]]] : []));
+}
+
 torchTest('tiny DROID → LIBERO: output loads strict in PyTorch, transfers are bit-identical, camera columns land where the remap says', async () => {
   const output = join(dir, 'libero-from-droid.pth');
   const outcome = await applyTiny(output);
   assert.is(outcome.exitCode, 0, outcome.stderr);
-  const r = JSON.parse(runPython(VERIFY, [output, DROID, LIBERO]));
+  const blocks = combineColumnBlocks();
+  assert.is(blocks.length, 2, 'the remap moves two camera blocks');
+  const r = JSON.parse(runPython(VERIFY, [output, DROID, LIBERO, JSON.stringify(blocks)]));
   for (const sd of ['nets', 'ema']) {
     assert.equal({ ...r[sd], identical: undefined }, {
       missing: 0, unexpected: 0, keys_equal: true, shapes_equal: true, identical: undefined, differs: [],
-      cam1: true, cam2: true, lowdim_zero: true, alias: true, metadata: r[sd].metadata,
+      blocks: [true, true], rest_zero: true, alias: true, metadata: r[sd].metadata,
     }, sd);
     // 398 keys minus the 5 the remap rebuilds (4 reinit + combine.0.weight) come straight from the source.
     assert.is(r[sd].identical, 393);
@@ -121,6 +141,30 @@ test('the output path must not be an input', async () => {
   let error: Error | undefined;
   await applyTiny(DROID).catch((e: Error) => (error = e));
   assert.match(error!.message, 'the output would overwrite an input');
+});
+
+test('loose mode: unexpected keys are left out, missing ones are filled from the target (or not, with fill off)', async () => {
+  const remapPath = join(dir, 'one-camera.remap');
+  // The tiny remap without camera 2's rename (and without its expectations, which would rightly fail).
+  const text = readFileSync(TINY_REMAP, 'utf8').replace(/^camera\/image\/varied_camera_2_left_image -> eye_in_hand_rgb$/m, '').replace(/^expect .*$/gm, '');
+  writeFileSync(remapPath, text);
+  const filled = join(dir, 'filled.pth');
+  const bare = join(dir, 'bare.pth');
+  const strict = await runApply({ source: DROID, remaps: [remapPath], target: LIBERO, mode: 'strict', fill: true, output: filled, ...report });
+  assert.is(strict.exitCode, 1, 'strict refuses missing and unexpected keys');
+  assert.not.ok(existsSync(filled));
+  assert.is((await runApply({ source: DROID, remaps: [remapPath], target: LIBERO, mode: 'loose', fill: true, output: filled, ...report })).exitCode, 0);
+  assert.is((await runApply({ source: DROID, remaps: [remapPath], target: LIBERO, mode: 'loose', fill: false, output: bare, ...report })).exitCode, 0);
+  const [target, withFill, withoutFill] = await Promise.all([LIBERO, filled, bare].map(openCheckpoint));
+  const keys = (ck: Awaited<ReturnType<typeof openCheckpoint>>) => [...ck.stateDicts.find((d) => d.name === 'model.ema')!.tensors.keys()];
+  assert.equal(keys(withFill!), keys(target!));
+  const cameraTwo = keys(target!).filter((k) => k.includes('eye_in_hand_rgb'));
+  assert.ok(cameraTwo.length > 0);
+  assert.equal(keys(withoutFill!), keys(target!).filter((k) => !k.includes('eye_in_hand_rgb')));
+  // Filled from the target: the very bytes of the target checkpoint.
+  const key = cameraTwo[0]!;
+  const [a, b] = await Promise.all([target!, withFill!].map((ck) => readTensor(ck.stateDicts.find((d) => d.name === 'model.ema')!.tensors.get(key)!)));
+  assert.equal(Array.from(a as Float32Array), Array.from(b as Float32Array));
 });
 
 test('optimizer and scheduler state is dropped and reported; everything else is kept', async () => {

@@ -5,7 +5,6 @@
  * with `_metadata` applied by BUILD. Tensor-only trees use only opcodes that
  * `torch.load(weights_only=True)` accepts.
  */
-import { invariant } from '../../invariant.ts';
 import type { DType, PyDict, PyKey, PyValue, Storage, Tensor } from '../types.ts';
 import { STORAGE_CLASS_DTYPE } from './torch-globals.ts';
 
@@ -119,7 +118,8 @@ class Pickler {
 
   private dict(dict: PyDict): void {
     this.memoized(dict, () => {
-      if (dict.ordered) {
+      // Only an OrderedDict can carry attributes such as _metadata.
+      if (dict.ordered || dict.metadata !== undefined) {
         this.global('collections', 'OrderedDict');
         this.byte(0x29, 0x52);
       } else {
@@ -133,7 +133,6 @@ class Pickler {
         this.value(item);
       });
       if (dict.metadata !== undefined) {
-        invariant(dict.ordered, 'only an OrderedDict can carry _metadata');
         this.byte(0x7d);
         this.string('_metadata');
         this.value(dict.metadata);

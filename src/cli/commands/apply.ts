@@ -1,8 +1,7 @@
 /** `surgery apply SOURCE [REMAP...] -o OUT`: perform the surgery and write the new checkpoint (atomically). */
 import type { CommandModule } from 'yargs';
 import { runApply } from '../../plan/run-apply.ts';
-import { ExitWith } from '../exit-codes.ts';
-import { planOptions, surgeryOptions, type PlanArgs } from './plan.ts';
+import { planOptions, printOutcome, surgeryOptions, type PlanArgs } from './plan.ts';
 
 interface ApplyArgs extends PlanArgs {
   output: string;
@@ -20,8 +19,6 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
       .option('seed', { type: 'number', default: 0, describe: 'seed for reinitialised and filled tensors' }) as never,
   handler: async (args) => {
     const outcome = await runApply({ ...planOptions(args), output: args.output, seed: args.seed, ...(args.metadata ? { metadata: args.metadata } : {}) });
-    process.stdout.write(outcome.stdout);
-    process.stderr.write(outcome.stderr);
-    if (outcome.exitCode !== 0) throw new ExitWith(outcome.exitCode);
+    await printOutcome(outcome);
   },
 };

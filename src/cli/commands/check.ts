@@ -8,6 +8,7 @@ interface CheckArgs {
   format: 'text' | 'json';
 }
 
+/** The `check` command: options, then one call to `checkRemapFiles`. */
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check <files..>',
   describe: 'Check .remap files for syntax and semantic errors',

@@ -8,6 +8,7 @@ interface FmtArgs {
   check: boolean;
 }
 
+/** The `fmt` command: options, then one call to `formatRemapFiles`. */
 export const fmtCommand: CommandModule<object, FmtArgs> = {
   command: 'fmt <files..>',
   describe: 'Format .remap files (canonical layout, comments kept)',

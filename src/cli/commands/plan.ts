@@ -44,14 +44,25 @@ export function planOptions(args: PlanArgs) {
   };
 }
 
+/**
+ * Prints a command's output and ends with its exit code. Waits until stdout and stderr are flushed: main() calls
+ * process.exit for non-zero codes, which would cut a large report written to a pipe at 64 KiB.
+ */
+export async function printOutcome(outcome: { stdout: string; stderr: string; exitCode: number }): Promise<void> {
+  await Promise.all([flush(process.stdout, outcome.stdout), flush(process.stderr, outcome.stderr)]);
+  if (outcome.exitCode !== 0) throw new ExitWith(outcome.exitCode);
+}
+
+function flush(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
 export const planCommand: CommandModule<object, PlanArgs> = {
   command: 'plan <source> [remaps..]',
   describe: 'Show what a surgery would do and whether the result loads (dry run; reads no tensor bytes). Exit 0 ok, 1 plan failed, 2 usage, 3 unreadable input',
   builder: (yargs) => surgeryOptions(yargs) as never,
   handler: async (args) => {
     const outcome = await runPlan(planOptions(args));
-    process.stdout.write(outcome.stdout);
-    process.stderr.write(outcome.stderr);
-    if (outcome.exitCode !== 0) throw new ExitWith(outcome.exitCode);
+    await printOutcome(outcome);
   },
 };

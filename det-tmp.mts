@@ -1,0 +1,18 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selectBackend } from './src/model/backend.ts';
+import { writeTinyRun } from './test/train/tiny-run.ts';
+import { runTraining } from './src/train/run-training.ts';
+import { loadPolicy } from './src/model/load-policy.ts';
+const backend = (process.argv[2] ?? 'wasm') as any;
+await selectBackend(backend);
+const dir = mkdtempSync(join(tmpdir(), 'det-'));
+const run = await writeTinyRun(dir);
+const go = (out: string, extra: any = {}) => runTraining({ config: run.configPath, data: [run.dataPath], init: run.initPath, load: 'strict', out: join(dir, out), epochs: 2, stepsPerEpoch: 3, backend, resume: false, log: () => {}, progress: null, prefetch: true, ...extra });
+await go('a'); await go('b');
+await go('c', { epochs: 1 }); await go('c', { epochs: 2, resume: true, init: undefined });
+const w = async (p: string) => { const { policy } = await loadPolicy(p); return policy.nets.tensors.map((t) => Array.from(t.dataSync())); };
+const a = await w(join(dir, 'a', 'last.pth')), b = await w(join(dir, 'b', 'last.pth')), c = await w(join(dir, 'c', 'last.pth'));
+const diff = (x: number[][], y: number[][]) => Math.max(...x.map((t, i) => Math.max(...t.map((v, j) => Math.abs(v - y[i]![j]!)))));
+console.log('a vs b', diff(a, b), 'a vs resumed', diff(a, c));
