@@ -166,7 +166,8 @@ function sourceOrder(n: CstNode): IToken[] {
 }
 
 function segmentOf(parts: A.PatternPart[], ctx: BuildContext): A.PatternSegment {
-  const span = { file: ctx.file, start: parts[0]!.span.start, end: parts[parts.length - 1]!.span.end };
+  // A one-part segment shares its part's span object (spans are never mutated): big files hold many of them.
+  const span = parts.length === 1 ? parts[0]!.span : { file: ctx.file, start: parts[0]!.span.start, end: parts[parts.length - 1]!.span.end };
   return { kind: 'PatternSegment', span, parts };
 }
 

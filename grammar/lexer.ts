@@ -1,15 +1,15 @@
 /**
  * The `.remap` tokens. Key text is lexed as `Word` tokens: runs of any character except whitespace, `.` and the
  * language's punctuation. Numbers are not tokens of their own (`0.0` inside `down_modules.0.0.blocks` is two key
- * segments); the parser reads a number as `Word ('.' Word)?` where a number is expected.
+ * segments); the parser reads a number as `Word ('.' Word)?` where a number is expected. Statements never span
+ * lines, so the lexer sees one line at a time and has no line-break token.
  */
 import { createToken, Lexer, type ILexingResult, type IToken, type TokenType } from 'chevrotain';
 
 /** Characters that end a `Word`; `-` ends it only when it starts `->`. Keep in sync with README §Lexical structure. */
 const WORD = /(?:[^\s.,[\](){}:#"*=<>!%-]+|-(?!>))+/;
 
-export const Newline = createToken({ name: 'Newline', pattern: /\r\n|\r|\n/, label: 'end of line' });
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\f\v]+/, group: Lexer.SKIPPED });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: 'comments' });
 
 /**
@@ -116,7 +116,7 @@ export const Star = createToken({ name: 'Star', pattern: /\*/, label: "'*'", cat
  * first so `with` cannot hide `within`.
  */
 export const ALL_TOKENS: readonly TokenType[] = [
-  Newline, WhiteSpace, Comment,
+  WhiteSpace, Comment,
   Arrow, LeftArrow,
   ComparatorToken, EqEq, NotEq, LessEq, GreaterEq, Less, Greater, Equals,
   LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Percent, DoubleStar, Star,

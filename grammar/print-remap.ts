@@ -88,35 +88,38 @@ function layoutItems(file: A.RemapFile): Item[] {
     const align = s.kind === 'Rename' ? 'rename' : s.kind === 'Assign' ? 'assign' : null;
     return { head: head!, tail: tail ?? '', align, comment: null, start: s.span.start, end: s.span.end };
   });
+  // Statements and comments are both in source order: a trailing comment belongs to the last statement before it.
+  const ownLine: Item[] = [];
+  let owner = -1;
   for (const c of file.comments) {
-    const owner = c.trailing ? lastStartingBefore(items, c.span.start) : undefined;
-    if (owner && owner.comment === null) {
-      owner.comment = c.text.trimEnd();
-      owner.end = c.span.end;
+    while (owner + 1 < items.length && items[owner + 1]!.start < c.span.start) owner++;
+    const item = items[owner];
+    if (c.trailing && item && item.comment === null) {
+      item.comment = c.text.trimEnd();
+      item.end = c.span.end;
     } else {
-      items.push({ head: c.text.trimEnd(), tail: '', align: null, comment: null, start: c.span.start, end: c.span.end });
+      ownLine.push({ head: c.text.trimEnd(), tail: '', align: null, comment: null, start: c.span.start, end: c.span.end });
     }
   }
-  return items.sort((a, b) => a.start - b.start);
-}
-
-function lastStartingBefore(items: Item[], offset: number): Item | undefined {
-  let found: Item | undefined;
-  for (const item of items) if (item.start < offset && (!found || item.start > found.start)) found = item;
-  return found;
+  return [...items, ...ownLine].sort((a, b) => a.start - b.start);
 }
 
 /** Prints a run of lines with no blank line between them, aligning arrows and trailing comments. */
 function printBlock(block: Item[]): string[] {
-  const heads = block.map((item, i) => {
-    if (!item.align) return item.head + item.tail;
+  // Width of each item's run of same-kind arrows, found in one pass per run.
+  const widths = new Array<number>(block.length).fill(0);
+  for (let i = 0; i < block.length; ) {
     let j = i;
-    while (j > 0 && block[j - 1]!.align === item.align) j--;
     let width = 0;
-    for (let k = j; k < block.length && block[k]!.align === item.align; k++) width = Math.max(width, block[k]!.head.length);
-    return item.head.padEnd(width) + item.tail;
+    while (j < block.length && block[i]!.align !== null && block[j]!.align === block[i]!.align) width = Math.max(width, block[j++]!.head.length);
+    for (let k = i; k < j; k++) widths[k] = width;
+    i = Math.max(j, i + 1);
+  }
+  const heads = block.map((item, i) => item.head.padEnd(widths[i]!) + item.tail);
+  let commentColumn = 0;
+  heads.forEach((head, i) => {
+    if (block[i]!.comment !== null) commentColumn = Math.max(commentColumn, head.length + 2);
   });
-  const commentColumn = Math.max(0, ...heads.filter((_, i) => block[i]!.comment !== null).map((h) => h.length)) + 2;
   return heads.map((head, i) => {
     const comment = block[i]!.comment;
     return comment === null ? head : head.padEnd(commentColumn) + comment;

@@ -30,27 +30,26 @@ function templatesOf(s: Statement): KeyPattern[] {
 
 function checkPattern(p: KeyPattern, template: boolean): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const text = printPattern(p);
   const bound = new Set<string>();
   p.segments.forEach((segment, i) => {
     const previous = p.segments[i - 1];
     if (!template && previous && isGlobstar(previous) && isGlobstar(segment)) {
-      out.push(error(CODE, `"${text}" has two '**' segments in a row, which match the same keys as one; write one`, [segment.span]));
+      out.push(error(CODE, `"${printPattern(p)}" has two '**' segments in a row, which match the same keys as one; write one`, [segment.span]));
     }
     if (segment.parts.every((part) => part.kind === 'Literal' && part.value === '')) {
-      out.push(error(CODE, `"${text}" has an empty key segment`, [segment.span]));
+      out.push(error(CODE, `"${printPattern(p)}" has an empty key segment`, [segment.span]));
     }
     segment.parts.forEach((part, j) => {
       const before = segment.parts[j - 1];
       if (!template && part.kind === 'Wildcard' && before?.kind === 'Wildcard') {
         out.push(
-          error(CODE, `"${text}" has two wildcards side by side, so what each matches is ambiguous; put text between them or keep one`, [
+          error(CODE, `"${printPattern(p)}" has two wildcards side by side, so what each matches is ambiguous; put text between them or keep one`, [
             { ...before.span, end: part.span.end },
           ]),
         );
       }
       if (!template && part.kind === 'Wildcard' && part.name !== null) {
-        if (bound.has(part.name)) out.push(error(CODE, `capture "{${part.name}}" is bound twice in "${text}"; rename one`, [part.span]));
+        if (bound.has(part.name)) out.push(error(CODE, `capture "{${part.name}}" is bound twice in "${printPattern(p)}"; rename one`, [part.span]));
         bound.add(part.name);
       }
     });

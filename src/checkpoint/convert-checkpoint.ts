@@ -9,6 +9,7 @@ import { openCheckpoint } from './open-checkpoint.ts';
 import type { PyValue } from './types.ts';
 import { writeCheckpoint } from './write-checkpoint.ts';
 
+/** How `convertCheckpoint` writes its output. */
 export interface ConvertOptions {
   /** Output format; by default `.safetensors` outputs are safetensors, everything else torch zip. */
   to?: 'torch-zip' | 'safetensors';

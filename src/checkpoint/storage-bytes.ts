@@ -5,6 +5,7 @@
 import { open } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { InputError } from '../input-error.ts';
+import { invariant } from '../invariant.ts';
 import { DTYPE_SIZE, type Storage } from './types.ts';
 
 const stats = { reads: 0, bytes: 0 };
@@ -37,9 +38,7 @@ export async function readStorageBytes(
   byteLength = storageByteLength(storage) - byteStart,
 ): Promise<Uint8Array> {
   const total = storageByteLength(storage);
-  if (byteStart < 0 || byteLength < 0 || byteStart + byteLength > total) {
-    throw new RangeError(`bytes [${byteStart}, ${byteStart + byteLength}) lie outside a ${total}-byte storage`);
-  }
+  invariant(byteStart >= 0 && byteLength >= 0 && byteStart + byteLength <= total, `bytes [${byteStart}, ${byteStart + byteLength}) lie outside a ${total}-byte storage`);
   const source = storage.source;
   if (source.kind === 'memory') return source.bytes.subarray(byteStart, byteStart + byteLength);
   const base = await source.offset();

@@ -9,6 +9,7 @@ import { writeAtomically } from './write-atomically.ts';
 import { writeTorchZip } from './write-torch-zip.ts';
 import type { PyValue } from './types.ts';
 
+/** How `writeCheckpoint` writes: format, archive name, safetensors metadata, inputs to protect, durability. */
 export interface WriteCheckpointOptions {
   format: 'torch-zip' | 'safetensors';
   /** Zip root folder; defaults to the destination's name without its last extension, as torch does. */

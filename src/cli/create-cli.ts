@@ -4,6 +4,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.ts';
+import { UsageError } from './exit-codes.ts';
 
 /** Returns a configured yargs instance for `argv` (without the node and script names). */
 export function createCli(argv: string[]): Argv {
@@ -23,9 +24,4 @@ export function createCli(argv: string[]): Argv {
     });
   for (const command of commands) cli = cli.command(command);
   return cli;
-}
-
-/** A command-line mistake (unknown flag, missing argument): exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
 }

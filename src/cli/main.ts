@@ -2,8 +2,8 @@
  * The process entry point: runs the CLI and maps failures to exit codes. The only place that
  * calls process.exit.
  */
-import { createCli, UsageError } from './create-cli.ts';
-import { EXIT, ExitWith } from './exit-codes.ts';
+import { createCli } from './create-cli.ts';
+import { EXIT, ExitWith, UsageError } from './exit-codes.ts';
 import { InputError } from '../input-error.ts';
 
 /** Runs `surgery` with `argv` and exits with the documented code. */

@@ -8,6 +8,7 @@ import type { CheckpointFormat } from '../checkpoint/types.ts';
 import { summarizeStateDict, type StateDictSummary } from './summarize-state-dict.ts';
 import { summarizeTree, type TreeNode } from './summarize-tree.ts';
 
+/** Everything `surgery inspect` shows, as plain data (the `--json` output). */
 export interface InspectReport {
   file: string;
   format: CheckpointFormat;

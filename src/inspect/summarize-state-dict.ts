@@ -6,6 +6,7 @@ import { DTYPE_SIZE, type StateDictEntry, type Storage, type Tensor } from '../c
 import { numelOf } from '../checkpoint/py-value.ts';
 import { collapseRuns, type KeyLine } from './collapse-runs.ts';
 
+/** One state dict as `surgery inspect` lists it. */
 export interface StateDictSummary {
   name: string;
   tensors: number;

@@ -137,39 +137,47 @@ export function maxPoolStem(x: tf.Tensor4D): tf.Tensor4D {
     save([input]);
     return {
       value: tf.maxPool(input as tf.Tensor4D, 3, 2, 1),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => firstMaxGrad(saved[0] as tf.Tensor4D, dy as tf.Tensor4D, 3, 2, 1),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => firstMaxGrad(saved[0] as tf.Tensor4D, dy as tf.Tensor4D),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
   return maxPoolFn(x);
 }
 
-function firstMaxGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const [, oh, ow] = dy.shape;
-  const xs = x.dataSync();
-  const gs = dy.dataSync();
-  const dx = new Float32Array(xs.length);
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < oh; y++) {
-      for (let z = 0; z < ow; z++) {
-        for (let ch = 0; ch < c; ch++) {
-          const window: number[] = [];
-          for (let i = 0; i < k; i++) {
-            const r = y * stride - pad + i;
-            if (r < 0 || r >= h) continue;
-            for (let j = 0; j < k; j++) {
-              const q = z * stride - pad + j;
-              if (q >= 0 && q < w) window.push(((b * h + r) * w + q) * c + ch);
-            }
-          }
-          const best = window.reduce((m, idx) => Math.max(m, xs[idx]!), -Infinity);
-          const at = window.find((idx) => xs[idx]! === best || Number.isNaN(xs[idx]!)) ?? -1;
-          if (at >= 0) dx[at] += gs[((b * oh + y) * ow + z) * c + ch]!;
-        }
-      }
+/**
+ * Returns the 3×3/2 (pad 1) max-pool input gradient with ties sent to the first maximum: the nine
+ * window taps are strided views of the padded input; each tap takes `dy` where it equals the max
+ * and no earlier tap did, and is scattered back by interleaving zeros. Tensor ops only, so it
+ * stays on the backend's device.
+ */
+function firstMaxGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const [, oh, ow] = dy.shape;
+    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity);
+    const taps: tf.Tensor4D[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) taps.push(tf.stridedSlice(padded, [0, i, j, 0], [n, i + 2 * oh - 1, j + 2 * ow - 1, c], [1, 2, 2, 1]) as tf.Tensor4D);
     }
-  }
-  return tf.tensor4d(dx, x.shape);
+    const max = taps.reduce((m, t) => tf.maximum(m, t));
+    let taken: tf.Tensor = tf.zerosLike(max);
+    let frame: tf.Tensor = tf.zeros([n, h + 2, w + 2, c]);
+    taps.forEach((tap, k) => {
+      const first = tf.mul(tf.cast(tf.equal(tap, max), 'float32'), tf.sub(1, taken));
+      taken = tf.add(taken, first);
+      // Interleave zeros so value (y, x) lands at (2y, 2x), then shift by the tap's offset.
+      const spread = tf.reshape(tf.pad(tf.reshape(tf.mul(dy, first), [n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]), [n, 2 * oh, 2 * ow, c]) as tf.Tensor4D;
+      frame = tf.add(frame, placeAt(spread, Math.floor(k / 3), k % 3, h + 2, w + 2));
+    });
+    return tf.slice(frame, [0, 1, 1, 0], [-1, h, w, -1]) as tf.Tensor4D;
+  });
+}
+
+/** Returns `t` placed at row/col offset `(r, q)` of a zero `[N, rows, cols, C]` frame (cropping overhang, which is zero). */
+function placeAt(t: tf.Tensor4D, r: number, q: number, rows: number, cols: number): tf.Tensor4D {
+  const keepR = Math.min(t.shape[1], rows - r);
+  const keepQ = Math.min(t.shape[2], cols - q);
+  const cut = tf.slice(t, [0, 0, 0, 0], [-1, keepR, keepQ, -1]);
+  return tf.pad(cut, [[0, 0], [r, rows - r - keepR], [q, cols - q - keepQ], [0, 0]]);
 }
 
 /** Returns `Mish(x) = x · tanh(softplus(x))`. */

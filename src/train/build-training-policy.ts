@@ -18,9 +18,10 @@ import { buildPolicy, type Policy } from '../model/policy.ts';
 import { policySchema, type PolicySchema } from '../model/schema.ts';
 import { configWithWidthsFrom } from '../model/widths-from-shapes.ts';
 import { createWeights, type PolicyWeights } from '../model/weights.ts';
-import { defaultInitValues as freshValues } from './default-init.ts';
+import { initialValues } from '../model/init-weights.ts';
 import { PROVENANCE_KEY } from '../plan/apply-plan.ts';
 import { emaConfig } from './ema.ts';
+import { checkInitLoad } from './check-init-load.ts';
 import { loadChecked, readResumeState, readStateDict, shapesOf, slotFromHost } from './load-training-weights.ts';
 import { hintsFromRemap, resolveParamPolicies, type ResolvedHint, type TrainHint } from './param-groups.ts';
 import { createRng, rngFromState } from './rng.ts';
@@ -63,20 +64,20 @@ export async function buildTrainingPolicy(request: BuildRequest): Promise<BuiltT
     if (!netsDict) throw new InputError('load/no-state-dict', options.init, 'has no "model.nets" state dict; --init needs a robomimic checkpoint (e.g. the output of `surgery apply`).');
     config = configWithWidthsFrom(config, shapesOf(netsDict));
     const schema = policySchema(config);
-    const fresh = freshValues(schema, train.seed);
-    const loaded = loadChecked(schema, netsDict, options.load, fresh, true, options.init);
-    nets = loaded.weights;
-    messages.push(loadReport(options.init, options.load, 'model.nets', loaded.report.length, schema.entries.length, loaded.report));
+    const dicts = ['model.nets', 'model.ema'].filter((name) => checkpoint.stateDicts.some((d) => d.name === name));
+    const check = await checkInitLoad(options.init, schema, options.load, dicts);
+    if (!check.ok) throw new InputError('load/failed', options.init, `does not load into the model of this config (--load ${options.load}):\n${check.report}`);
+    messages.push(check.report.trimEnd());
+    const fresh = () => initialValues(schema, createRng(train.seed));
+    nets = loadChecked(schema, netsDict, options.load, fresh, true, options.init).weights;
     const emaDict = config.ema.enabled ? await readStateDict(checkpoint, ['model', 'ema']) : null;
     if (emaDict) {
-      const loadedEma = loadChecked(schema, emaDict, options.load, fresh, false, options.init);
-      ema = loadedEma.weights;
-      messages.push(loadReport(options.init, options.load, 'model.ema', loadedEma.report.length, schema.entries.length, loadedEma.report));
+      ema = loadChecked(schema, emaDict, options.load, fresh, false, options.init).weights;
     }
     if (!options.remap) hints = await hintsFromProvenance(getAtPath(checkpoint.root, [PROVENANCE_KEY]), messages);
   } else {
     const schema = policySchema(config);
-    nets = createWeights(schema, freshValues(schema, train.seed), true);
+    nets = createWeights(schema, initialValues(schema, createRng(train.seed)), true);
     messages.push(`init: fresh weights (PyTorch default initialisers, seed ${train.seed})`);
   }
   // robomimic's EMAModel starts as a deep copy of the nets unless the checkpoint brings one.
@@ -92,7 +93,7 @@ async function resumeTraining(request: BuildRequest, messages: string[]): Promis
   const resume = await readResumeState(path);
   const config = configWithWidthsFrom(request.config, shapesOf(resume.nets));
   const schema = policySchema(config);
-  const fresh = freshValues(schema, request.train.seed);
+  const fresh = () => initialValues(schema, createRng(request.train.seed));
   const nets = loadChecked(schema, resume.nets, 'strict', fresh, true, path).weights;
   const ema = config.ema.enabled ? (resume.ema ? loadChecked(schema, resume.ema, 'strict', fresh, false, path).weights : copyWeights(nets)) : null;
   const policy = buildPolicy(config, nets, ema);
@@ -196,12 +197,6 @@ async function hintsFromProvenance(raw: unknown, messages: string[]): Promise<Re
     hints.push(...hintsFromSource(text, remap.path));
   }
   return hints;
-}
-
-function loadReport(file: string, mode: LoadMode, dict: string, problems: number, keys: number, report: { code: string; message: string }[]): string {
-  if (problems === 0) return `init: ${dict} from ${file}: all ${keys} keys loaded (${mode})`;
-  const lines = report.slice(0, 20).map((p) => `  ${p.code}: ${p.message}`);
-  return [`init: ${dict} from ${file} (${mode}): ${problems} keys not loaded as-is, fresh values kept:`, ...lines, ...(report.length > 20 ? [`  ... ${report.length - 20} more`] : [])].join('\n');
 }
 
 function copyWeights(weights: PolicyWeights): PolicyWeights {

@@ -53,7 +53,8 @@ export function loadChecked(
   schema: PolicySchema,
   stateDict: Map<string, TorchTensor>,
   mode: 'strict' | 'loose',
-  fallback: (param: PolicySchema['params'][number]) => Float32Array,
+  /** Called only when some key is missing (fresh values are costly for full-size models). */
+  fallback: () => (param: PolicySchema['params'][number]) => Float32Array,
   trainable: boolean,
   file: string,
 ): { weights: PolicyWeights; report: LoadReportLine[] } {
@@ -64,11 +65,12 @@ export function loadChecked(
     throw new InputError('load/failed', file, `cannot be loaded ${mode === 'strict' ? 'strictly' : 'even loosely'} into the model of this config (${fatal.length} problems):\n${shown}${fatal.length > 10 ? '\n  ...' : ''}\nUse --load loose to keep fresh values for missing keys, or check the config.`);
   }
   if (report.length === 0) return { weights: weightsFromStateDict(schema, stateDict, trainable), report };
+  const fresh = fallback();
   const weights = createWeights(
     schema,
     (param) => {
       const key = [...param.keys].reverse().find((k) => stateDict.has(k));
-      return key ? stateDict.get(key)!.data : fallback(param);
+      return key ? stateDict.get(key)!.data : fresh(param);
     },
     trainable,
   );

@@ -93,6 +93,27 @@ print(z.testzip(), misaligned, z.read(stem + '/version'), z.read(stem + '/byteor
   assert.ok(storagesOf(ours).every((entry) => sourceCrcs.has(entry.crc32)), 'untouched storages keep their CRC');
 });
 
+interop('a checkpoint re-zipped with DEFLATE members and data descriptors reads exactly and rewrites', async () => {
+  const rezipped = join(dir, 'deflated.pth');
+  runPython(String.raw`
+import sys, io, zipfile
+class Unseekable(io.RawIOBase):
+    def __init__(self, f): self.f = f
+    def writable(self): return True
+    def write(self, b): return self.f.write(b)
+with open(sys.argv[2], 'wb') as out:
+    with zipfile.ZipFile(sys.argv[1]) as source, zipfile.ZipFile(Unseekable(out), 'w', zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+`, [CHECKPOINTS[0]!, rezipped]);
+  const entries = await readZipDirectory(rezipped);
+  assert.ok(entries.every((entry) => entry.method === 8), 'every member is deflated');
+  const [expected] = torchDumps([CHECKPOINTS[0]!]);
+  assert.equal(await ourDump((await openCheckpoint(rezipped)).root), expected);
+  const [written] = await rewriteAll([rezipped]);
+  assert.equal(await ourDump((await openCheckpoint(written!)).root), expected);
+});
+
 interop('safetensors we write parse with an independent reader and match torch', async () => {
   const source = fixturePath(dir, 'views');
   const out = join(dir, 'views.safetensors');

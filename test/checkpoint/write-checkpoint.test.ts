@@ -14,6 +14,7 @@ import { InputError } from '../../src/input-error.ts';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { writeCheckpoint } from '../../src/checkpoint/write-checkpoint.ts';
 import { convertCheckpoint } from '../../src/checkpoint/convert-checkpoint.ts';
+import { createCli } from '../../src/cli/create-cli.ts';
 import { loadEverything } from '../support/checkpoint-fuzz.ts';
 import { writeSmallCheckpoint } from '../support/checkpoint-bytes.ts';
 
@@ -94,6 +95,22 @@ test('convert writes safetensors from a tree only for a named state dict, and ba
   assert.is(await loadEverything(join(dir, 'nets.safetensors')), 4, 'aliases become separate copies');
   await convertCheckpoint(join(dir, 'nets.safetensors'), join(dir, 'back.pth'));
   assert.is((await openCheckpoint(join(dir, 'back.pth'))).format, 'torch-zip');
+});
+
+test('the convert CLI writes the file and says what it wrote', async () => {
+  const input = join(dir, 'cli-in.pth');
+  await writeSmallCheckpoint(input);
+  const output = join(dir, 'cli-out.safetensors');
+  const write = process.stdout.write.bind(process.stdout);
+  let printed = '';
+  process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+  try {
+    await createCli(['convert', input, output, '--state-dict', 'model.nets']).parseAsync();
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.match(printed, /^wrote .*cli-out\.safetensors: safetensors, state dict "model\.nets", \d+ B\n$/);
+  assert.is((await openCheckpoint(output)).format, 'safetensors');
 });
 
 test.run();

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCli, UsageError } from '../../src/cli/create-cli.ts';
+import { createCli } from '../../src/cli/create-cli.ts';
+import { UsageError } from '../../src/cli/exit-codes.ts';
 import { ExitWith } from '../../src/cli/exit-codes.ts';
 import { InputError } from '../../src/input-error.ts';
 

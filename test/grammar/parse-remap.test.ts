@@ -146,6 +146,10 @@ test('comments are kept with their text and whether they trail code', () => {
   );
 });
 
+test('any Unicode space separates tokens (a no-break space pasted from a web page)', () => {
+  assert.equal(withoutSpans(parseClean('reinit\u00a0a\twith\u2003kaiming').statements), withoutSpans(parseClean('reinit a with kaiming').statements));
+});
+
 test('CRLF line ends and a missing final newline parse like LF', () => {
   const lf = parseClean('drop a\nreinit b\n');
   const crlf = parseClean('drop a\r\nreinit b');

@@ -12,7 +12,8 @@ import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { isTensor } from '../../src/checkpoint/py-value.ts';
 import { InputError } from '../../src/input-error.ts';
 import { predict, type Prediction } from '../../src/model/predict.ts';
-import { createCli, UsageError } from '../../src/cli/create-cli.ts';
+import { createCli } from '../../src/cli/create-cli.ts';
+import { UsageError } from '../../src/cli/exit-codes.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { assertAbsClose, Reference, REFERENCE_DIR, TRAJECTORY_ABS } from './reference.ts';
 

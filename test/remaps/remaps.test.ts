@@ -9,6 +9,8 @@ import { analyzeRemap } from '../../grammar/analyze-remap.ts';
 import type { KeyPattern, RangeDim, RemapFile, SliceDim } from '../../grammar/ast.ts';
 import { printRemap } from '../../grammar/print-remap.ts';
 import { describe } from '../grammar/ast-helpers.ts';
+import { parseTsvManifest } from '../../src/plan/read-manifest.ts';
+import { resolvePlan } from '../../src/plan/resolve-plan.ts';
 
 const REMAPS = new URL('../../remaps/', import.meta.url);
 const REFERENCE = new URL('../../../shared/reference/', import.meta.url);
@@ -139,5 +141,26 @@ for (const variant of VARIANTS) {
     ]);
   });
 }
+
+test('droid-to-libero.remap plans the full-size DROID schema onto the LIBERO one with every expectation met', () => {
+  const schema = (name: string) => {
+    const path = new URL(`full_size/${name}`, REFERENCE);
+    return { kind: 'manifest' as const, path: name, stateDicts: parseTsvManifest(readFileSync(path, 'utf8'), name) };
+  };
+  const text = readFileSync(new URL('droid-to-libero.remap', REMAPS), 'utf8');
+  const ast = analyzeRemap(text, 'droid-to-libero.remap').file;
+  const plan = resolvePlan({
+    source: schema('droid_nets.tsv'),
+    target: schema('libero_nets.tsv'),
+    remaps: [{ file: 'droid-to-libero.remap', text, ast }],
+    mode: 'strict',
+    fill: true,
+  });
+  assert.equal(plan.diagnostics.map((d) => d.message), []);
+  const counts: Record<string, number> = {};
+  for (const row of plan.stateDicts[0]!.rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
+  assert.equal(counts, { renamed: 640, assembled: 1, loaded: 149, reinit: 4 });
+  assert.ok(plan.expectations.length === 6 && plan.expectations.every((e) => e.passed));
+});
 
 test.run();

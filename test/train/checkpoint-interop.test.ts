@@ -32,7 +32,8 @@ for (const name of ['fork_libero_tiny', 'upstream_libero_tiny']) {
       progress: null,
     });
     assert.is(summary.steps, 2);
-    assert.ok(lines.some((l) => l.includes('model.nets') && l.includes('keys loaded (strict)')), lines.join('\n'));
+    // The planner's load report (the same check as `surgery apply`) is printed for --init.
+    assert.ok(lines.some((l) => l.startsWith('surgery plan (mode strict)') && /strict=True\s+loads/.test(l)), lines.join('\n'));
     const report = JSON.parse(
       runPython(
         `

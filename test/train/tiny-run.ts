@@ -11,7 +11,8 @@ import { policySchema } from '../../src/model/schema.ts';
 import { createWeights, disposeWeights, stateDictFromWeights } from '../../src/model/weights.ts';
 import { writeCheckpoint } from '../../src/checkpoint/write-checkpoint.ts';
 import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
-import { defaultInitValues } from '../../src/train/default-init.ts';
+import { initialValues } from '../../src/model/init-weights.ts';
+import { createRng } from '../../src/train/rng.ts';
 import { checkpointTree } from '../../src/train/training-checkpoint.ts';
 
 const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
@@ -64,7 +65,7 @@ export async function writeTinyRun(dir: string, options: { lengths?: number[]; m
   ];
   const config = narrow(validatePolicyConfig(json, configPath, { acDim: 7, allShapes: new Map(allShapes) }).config);
   const schema = policySchema(config);
-  const nets = createWeights(schema, defaultInitValues(schema, 11), true);
+  const nets = createWeights(schema, initialValues(schema, createRng(11)), true);
   const state = stateDictFromWeights(schema, nets);
   disposeWeights(nets);
   const initPath = join(dir, 'tiny-init.pth');

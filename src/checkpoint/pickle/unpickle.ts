@@ -5,6 +5,7 @@
  */
 import { BufferReader, Parser } from 'pickleparser';
 import { InputError } from '../../input-error.ts';
+import { invariant } from '../../invariant.ts';
 import type { PyValue, Storage } from '../types.ts';
 import { checkPickle, PRIVATE_MODULE, type PickleLocation } from './check-pickle.ts';
 import { allowedTorchGlobal, resolveTorchGlobal, type GlobalContext } from './torch-globals.ts';
@@ -64,5 +65,5 @@ function privateValue(name: string): unknown {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
   if (name.startsWith('float:')) return { kind: 'float', value: Number(name.slice(6)) };
-  throw new Error(`unknown private pickle name ${name}`);
+  return invariant(false, `unknown private pickle name ${name}`);
 }

@@ -35,9 +35,15 @@ export const MAX_CENTRAL_DIRECTORY_BYTES = 128 * 1024 * 1024;
 /** Returns every member of the zip at `path`, in central-directory order. */
 export async function readZipDirectory(path: string): Promise<ZipEntry[]> {
   const fileSize = (await stat(path)).size;
-  const tailStart = Math.max(0, fileSize - MAX_EOCD_SEARCH);
-  const tail = await readRange(path, tailStart, fileSize - tailStart);
-  const eocdAt = findEndRecord(tail);
+  // torch writes no zip comment, so the end records are the last 98 bytes; search further only if not.
+  let tailStart = Math.max(0, fileSize - (EOCD_SIZE + 20 + 56));
+  let tail = await readRange(path, tailStart, fileSize - tailStart);
+  let eocdAt = findEndRecord(tail);
+  if (eocdAt < 0 && tailStart > 0) {
+    tailStart = Math.max(0, fileSize - MAX_EOCD_SEARCH);
+    tail = await readRange(path, tailStart, fileSize - tailStart);
+    eocdAt = findEndRecord(tail);
+  }
   if (eocdAt < 0) throw new InputError('format/zip-no-end-record', path, 'no zip end-of-central-directory record was found; the file is not a zip archive or is truncated.', { offset: fileSize });
   const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
   let count = view.getUint16(eocdAt + 10, true);

@@ -1,7 +1,7 @@
 /** `surgery init --config C.json --out target.pth`: a freshly initialised robomimic diffusion-policy checkpoint. */
 import type { CommandModule } from 'yargs';
 import { initCheckpoint } from '../../model/init-checkpoint.ts';
-import { UsageError } from '../create-cli.ts';
+import { UsageError } from '../exit-codes.ts';
 
 interface InitArgs {
   config: string;
