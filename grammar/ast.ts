@@ -4,7 +4,8 @@
  *
  * Every node carries `kind` and a `Span` (byte offsets into the source, see `src/diagnostics.ts`), so any stage can
  * point a `Diagnostic` at a statement, a pattern, one segment of a pattern, a slice or one dimension of a slice.
- * Statement spans cover the statement from its first token to its last token (trailing comment excluded).
+ * Statement spans cover the statement from its first token (`optional` included) to its last token (trailing comment
+ * excluded).
  *
  * Stability: this file is a contract with the planner. Change it additively only.
  */
@@ -154,6 +155,27 @@ export type Statement =
   | LrStatement
   | CastStatement;
 
+/**
+ * The statements that match keys, the only ones `optional` may mark. A key rule that matches no key is a planner
+ * error (`remap/no-match`: a typo must not pass silently) unless it is optional: `optional **._orig_mod.** -> **.**`
+ * lets one library file serve checkpoints that have the prefix and checkpoints that do not.
+ */
+export type KeyRule =
+  | RenameStatement
+  | DropStatement
+  | ReinitStatement
+  | AssignStatement
+  | AllowStatement
+  | FreezeStatement
+  | LrStatement
+  | CastStatement;
+
+/** What every `KeyRule` carries besides its own fields. */
+export interface KeyRuleFields {
+  /** Written `optional ...`: matching no key is noted in the plan instead of being a `remap/no-match` error. */
+  optional: boolean;
+}
+
 /** `version 1`: the language version the file was written for. Optional; at most one, first statement. */
 export interface VersionStatement {
   kind: 'Version';
@@ -187,7 +209,7 @@ export interface LetStatement {
  *   (TO is then one segment too), wherever it occurs in a key.
  * - `scope: 'key'`: FROM has several segments or a `**`; it must match a whole key, which is rewritten to TO.
  */
-export interface RenameStatement {
+export interface RenameStatement extends KeyRuleFields {
   kind: 'Rename';
   span: Span;
   scope: 'segment' | 'key';
@@ -196,14 +218,14 @@ export interface RenameStatement {
 }
 
 /** `drop PATTERN`: source keys matching PATTERN are discarded (they count as dropped, not unexpected). */
-export interface DropStatement {
+export interface DropStatement extends KeyRuleFields {
   kind: 'Drop';
   span: Span;
   pattern: KeyPattern;
 }
 
 /** `reinit PATTERN [with INIT]`: target keys matching PATTERN start fresh; `init` null means `default`. */
-export interface ReinitStatement {
+export interface ReinitStatement extends KeyRuleFields {
   kind: 'Reinit';
   span: Span;
   pattern: KeyPattern;
@@ -227,7 +249,7 @@ export interface OnMismatchStatement {
  * a source tensor. The target tensor's shape comes from the target checkpoint; elements no assignment writes keep the
  * value of `reinit`/`on mismatch` for that key (default init otherwise).
  */
-export interface AssignStatement {
+export interface AssignStatement extends KeyRuleFields {
   kind: 'Assign';
   span: Span;
   target: KeyPattern;
@@ -240,7 +262,7 @@ export interface AssignStatement {
 }
 
 /** `allow missing PATTERN` / `allow unexpected PATTERN`: strictness per class of key. */
-export interface AllowStatement {
+export interface AllowStatement extends KeyRuleFields {
   kind: 'Allow';
   span: Span;
   what: 'missing' | 'unexpected';
@@ -275,7 +297,7 @@ export interface ExpectWithinStatement {
 }
 
 /** `freeze PATTERN [for N steps]`: a trainer hint; `steps` null means frozen for the whole run. */
-export interface FreezeStatement {
+export interface FreezeStatement extends KeyRuleFields {
   kind: 'Freeze';
   span: Span;
   pattern: KeyPattern;
@@ -283,7 +305,7 @@ export interface FreezeStatement {
 }
 
 /** `lr xFACTOR PATTERN`: a trainer hint, the learning rate of matching parameters is multiplied by `factor`. */
-export interface LrStatement {
+export interface LrStatement extends KeyRuleFields {
   kind: 'Lr';
   span: Span;
   factor: number;
@@ -291,7 +313,7 @@ export interface LrStatement {
 }
 
 /** `cast PATTERN to DTYPE`: convert matching output tensors to DTYPE (`float32`, `float16`, `bfloat16`, `float64`). */
-export interface CastStatement {
+export interface CastStatement extends KeyRuleFields {
   kind: 'Cast';
   span: Span;
   pattern: KeyPattern;

@@ -21,12 +21,26 @@ const CAPTURE = /^\{([A-Za-z_][A-Za-z0-9_]*)(?::(\*\*?))?\}$/;
 /** Returns the AST node for one `statement` CST node. */
 export function buildStatement(node: CstNode, ctx: BuildContext): A.Statement {
   const inner = onlyNode(node);
+  if (inner.name === 'keyRule') return keyRule(onlyNode(inner), maybeToken(node, 'Optional'), ctx);
   const build = STATEMENT_BUILDERS[inner.name];
   invariant(build, `no AST builder for rule ${inner.name}`);
   return build(inner, ctx);
 }
 
+/** Returns a key rule's node; `optional` (the keyword, when written) marks it and starts its span. */
+function keyRule(n: CstNode, optional: IToken | undefined, ctx: BuildContext): A.KeyRule {
+  const build = KEY_RULE_BUILDERS[n.name];
+  invariant(build, `no AST builder for rule ${n.name}`);
+  const rule = build(n, ctx);
+  if (optional) {
+    rule.optional = true;
+    rule.span = { file: ctx.file, start: optional.startOffset, end: rule.span.end };
+  }
+  return rule;
+}
+
 type Builder = (node: CstNode, ctx: BuildContext) => A.Statement;
+type KeyRuleBuilder = (node: CstNode, ctx: BuildContext) => A.KeyRule;
 
 const STATEMENT_BUILDERS: Readonly<Record<string, Builder>> = {
   versionStatement: (n, ctx) => ({ kind: 'Version', span: nodeSpan(n, ctx), version: integer(node(n, 'number'), ctx) }),
@@ -35,29 +49,36 @@ const STATEMENT_BUILDERS: Readonly<Record<string, Builder>> = {
     const name = token(n, 'Word');
     return { kind: 'Let', span: nodeSpan(n, ctx), name: nameOf(name, ctx), range: range(node(n, 'range'), ctx) };
   },
-  dropStatement: (n, ctx) => ({ kind: 'Drop', span: nodeSpan(n, ctx), pattern: pattern(node(n, 'pattern'), ctx) }),
-  reinitStatement: (n, ctx) => ({
-    kind: 'Reinit',
-    span: nodeSpan(n, ctx),
-    pattern: pattern(node(n, 'pattern'), ctx),
-    init: maybeNode(n, 'initSpec') ? initSpec(node(n, 'initSpec'), ctx) : null,
-  }),
   onMismatchStatement: (n, ctx) => ({
     kind: 'OnMismatch',
     span: nodeSpan(n, ctx),
     action: maybeToken(n, 'Reinit') ? 'reinit' : 'error',
     init: maybeNode(n, 'initSpec') ? initSpec(node(n, 'initSpec'), ctx) : null,
   }),
+  expectStatement: expectStatement,
+};
+
+/** Builders of the `keyRule` alternatives; each node starts as not optional (`keyRule` marks it). */
+const KEY_RULE_BUILDERS: Readonly<Record<string, KeyRuleBuilder>> = {
+  dropStatement: (n, ctx) => ({ kind: 'Drop', span: nodeSpan(n, ctx), optional: false, pattern: pattern(node(n, 'pattern'), ctx) }),
+  reinitStatement: (n, ctx) => ({
+    kind: 'Reinit',
+    span: nodeSpan(n, ctx),
+    optional: false,
+    pattern: pattern(node(n, 'pattern'), ctx),
+    init: maybeNode(n, 'initSpec') ? initSpec(node(n, 'initSpec'), ctx) : null,
+  }),
   allowStatement: (n, ctx) => ({
     kind: 'Allow',
     span: nodeSpan(n, ctx),
+    optional: false,
     what: maybeToken(n, 'Missing') ? 'missing' : 'unexpected',
     pattern: pattern(node(n, 'pattern'), ctx),
   }),
-  expectStatement: expectStatement,
   freezeStatement: (n, ctx) => ({
     kind: 'Freeze',
     span: nodeSpan(n, ctx),
+    optional: false,
     pattern: pattern(node(n, 'pattern'), ctx),
     steps: maybeNode(n, 'number') ? integer(node(n, 'number'), ctx) : null,
   }),
@@ -65,6 +86,7 @@ const STATEMENT_BUILDERS: Readonly<Record<string, Builder>> = {
   castStatement: (n, ctx) => ({
     kind: 'Cast',
     span: nodeSpan(n, ctx),
+    optional: false,
     pattern: pattern(node(n, 'pattern'), ctx),
     dtype: nameOf(token(n, 'Word'), ctx),
   }),
@@ -91,7 +113,7 @@ function expectStatement(n: CstNode, ctx: BuildContext): A.Statement {
   };
 }
 
-function lrStatement(n: CstNode, ctx: BuildContext): A.Statement {
+function lrStatement(n: CstNode, ctx: BuildContext): A.LrStatement {
   const whole = token(n, 'factor');
   const fraction = maybeToken(n, 'factorFraction');
   const tokens = fraction ? [whole, token(n, 'factorDot'), fraction] : [whole];
@@ -99,19 +121,20 @@ function lrStatement(n: CstNode, ctx: BuildContext): A.Statement {
   let factor = Number.NaN;
   if (text.startsWith('x') && NUMBER.test(text.slice(1)) && adjacent(tokens)) factor = Number(text.slice(1));
   else report(ctx, 'remap/invalid-factor', `expected a factor like 'x0.1' after 'lr', found '${text}'`, spanOf(tokens, ctx));
-  return { kind: 'Lr', span: nodeSpan(n, ctx), factor, pattern: pattern(node(n, 'pattern'), ctx) };
+  return { kind: 'Lr', span: nodeSpan(n, ctx), optional: false, factor, pattern: pattern(node(n, 'pattern'), ctx) };
 }
 
-function mapping(n: CstNode, ctx: BuildContext): A.Statement {
+function mapping(n: CstNode, ctx: BuildContext): A.RenameStatement | A.AssignStatement {
   const left = pattern(node(n, 'left'), ctx);
   if (maybeToken(n, 'Arrow')) {
     const right = pattern(node(n, 'right'), ctx);
     const scope = left.segments.length === 1 && !left.segments[0]!.parts.some((p) => p.kind === 'Wildcard' && p.many);
-    return { kind: 'Rename', span: nodeSpan(n, ctx), scope: scope ? 'segment' : 'key', from: left, to: right };
+    return { kind: 'Rename', span: nodeSpan(n, ctx), optional: false, scope: scope ? 'segment' : 'key', from: left, to: right };
   }
   return {
     kind: 'Assign',
     span: nodeSpan(n, ctx),
+    optional: false,
     target: left,
     targetSlice: maybeNode(n, 'leftSlice') ? slice(node(n, 'leftSlice'), ctx) : null,
     source: maybeNode(n, 'source') ? pattern(node(n, 'source'), ctx) : null,

@@ -80,11 +80,12 @@ export const Cast = keyword('cast');
 export const To = keyword('to');
 export const Params = keyword('params');
 export const Tensors = keyword('tensors');
+export const Optional = keyword('optional');
 
 /** The keywords in declaration order; the TextMate grammar test compares its list against this one. */
 export const KEYWORDS: readonly TokenType[] = [
   Version, In, Let, Drop, Reinit, With, On, Mismatch, ErrorKeyword, Source, Allow, Missing, Unexpected, Expect, Within,
-  Freeze, For, Steps, Lr, Cast, To, Params, Tensors,
+  Freeze, For, Steps, Lr, Cast, To, Params, Tensors, Optional,
 ];
 
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });

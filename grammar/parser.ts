@@ -78,26 +78,42 @@ export class RemapParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  // statement := versionStatement | inStatement | letStatement | dropStatement | reinitStatement
-  //            | onMismatchStatement | allowStatement | expectStatement | freezeStatement | lrStatement
-  //            | castStatement | mapping
+  // statement := versionStatement | inStatement | letStatement | onMismatchStatement | expectStatement
+  //            | 'optional'? keyRule
   statement = this.RULE('statement', () => {
     this.OR((this.cached.statement ??= {
       DEF: [
         { ALT: () => this.SUBRULE(this.versionStatement) },
         { ALT: () => this.SUBRULE(this.inStatement) },
         { ALT: () => this.SUBRULE(this.letStatement) },
+        { ALT: () => this.SUBRULE(this.onMismatchStatement) },
+        { ALT: () => this.SUBRULE(this.expectStatement) },
+        {
+          ALT: () => {
+            this.OPTION(() => this.CONSUME(T.Optional));
+            this.SUBRULE(this.keyRule);
+          },
+        },
+      ],
+      ERR_MSG: "a key pattern or a statement keyword ('drop', 'reinit', 'allow', 'expect', ...)",
+    }));
+  });
+
+  // keyRule := dropStatement | reinitStatement | allowStatement | freezeStatement | lrStatement | castStatement | mapping
+  // (the statements that match keys, so the only ones 'optional' may mark)
+  keyRule = this.RULE('keyRule', () => {
+    this.OR((this.cached.keyRule ??= {
+      DEF: [
         { ALT: () => this.SUBRULE(this.dropStatement) },
         { ALT: () => this.SUBRULE(this.reinitStatement) },
-        { ALT: () => this.SUBRULE(this.onMismatchStatement) },
         { ALT: () => this.SUBRULE(this.allowStatement) },
-        { ALT: () => this.SUBRULE(this.expectStatement) },
         { ALT: () => this.SUBRULE(this.freezeStatement) },
         { ALT: () => this.SUBRULE(this.lrStatement) },
         { ALT: () => this.SUBRULE(this.castStatement) },
         { ALT: () => this.SUBRULE(this.mapping) },
       ],
-      ERR_MSG: "a key pattern or a statement keyword ('drop', 'reinit', 'allow', 'expect', ...)",
+      // Reached with a token no alternative takes only after 'optional': 'statement' chose this branch for it.
+      ERR_MSG: "a rule that matches keys after 'optional' (a rename, a slice assignment, 'drop', 'reinit', 'allow', 'freeze', 'lr' or 'cast')",
     }));
   });
 

@@ -132,6 +132,13 @@ function blankLineBetween(source: string, from: number, to: number): boolean {
 
 /** Returns the statement text, split before the arrow for renames and assignments so runs can be aligned. */
 function statementParts(s: A.Statement): string[] {
+  const parts = unmarkedParts(s);
+  if ('optional' in s && s.optional) parts[0] = `optional ${parts[0]}`;
+  return parts;
+}
+
+/** Returns the statement text without its `optional` mark. */
+function unmarkedParts(s: A.Statement): string[] {
   switch (s.kind) {
     case 'Version':
       return [`version ${s.version}`];

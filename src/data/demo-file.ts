@@ -83,7 +83,10 @@ export async function openDemoFile(source: DataSource, spec: DataSpec): Promise<
         const dataset = checkedDataset(file, path, name, key, length, 'low_dim');
         datasets.set(`${name}/${key}`, dataset);
         const width = dataset.shape!.slice(1).reduce((a, b) => a * b, 1);
-        agreeShape(path, `data/${name}/${key}`, new Map([...actionDims].map(([k, v]) => [k, [v]])), key, [width]);
+        const seen = actionDims.get(key);
+        if (seen !== undefined && seen !== width) {
+          throw new InputError('data/inconsistent-shape', path, `has ${width} values per step but earlier demos have ${seen} for "${key}".`, { member: `data/${name}/${key}` });
+        }
         actionDims.set(key, width);
       }
       return { name, length };

@@ -103,7 +103,10 @@ export interface RuleUsage {
   statement: Statement;
   /** Matches per state dict it was evaluated on. */
   matches: Map<string, number>;
+  /** Problems with the rule itself (`matches nothing`); each also has an error diagnostic. */
   warnings: string[];
+  /** Remarks that are not problems (`optional, matches nothing`). */
+  notes: string[];
 }
 
 export interface ExpectationResult {
@@ -127,7 +130,7 @@ export interface Plan {
   stateDicts: StateDictPlan[];
   rules: RuleUsage[];
   expectations: ExpectationResult[];
-  /** Errors and warnings for the chosen mode, capped at MAX_DIAGNOSTICS. */
+  /** Errors, warnings and info (an optional rule that matched nothing) for the chosen mode, capped at MAX_DIAGNOSTICS. */
   diagnostics: Diagnostic[];
   verdict: { strict: Verdict; loose: Verdict };
   /** Whether the plan may be applied under the chosen mode (no error diagnostics). */

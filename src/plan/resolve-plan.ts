@@ -24,7 +24,10 @@ export interface ResolveInput {
   fill: boolean;
 }
 
-/** Statements that must match at least one key; a typo in them must not pass silently. */
+/**
+ * Statements that must match at least one key; a typo in them must not pass silently. A key rule written `optional`
+ * may match nothing: that is an info diagnostic and a note on the rule, not an error.
+ */
 const MUST_MATCH = new Set<Statement['kind']>(['Rename', 'Drop', 'Reinit', 'Assign', 'Allow', 'Freeze', 'Lr', 'Cast', 'ExpectWithin']);
 
 /** Returns the plan for `input`; problems are in `plan.diagnostics`, never thrown. */
@@ -168,21 +171,35 @@ function noMatchDiagnostics(statements: NumberedStatement[], rules: RuleUsage[],
     const segmentRename = statement.kind === 'Rename' && statement.scope === 'segment';
     const candidates = segmentRename ? [...keys].flatMap((k) => k.split('.')) : [...keys];
     const what = statement.kind === 'Assign' && !statement.source ? `No source key maps to "${formatPattern(pattern)}" at this point` : `Pattern "${formatPattern(pattern)}" matches no key`;
-    out.push(noMatch(usage, pattern, `${what}.`, candidates));
+    if ('optional' in statement && statement.optional) out.push(optionalNoMatch(usage, pattern, `${what} (the rule is optional).`, candidates));
+    else out.push(noMatch(usage, pattern, `${what}.`, candidates));
   }
   return out;
 }
 
 function noMatch(usage: RuleUsage, pattern: KeyPattern, message: string, candidates: string[]): Diagnostic {
-  const suggestion = didYouMean(formatPattern(pattern), candidates);
   usage.warnings.push('matches nothing');
   return {
     code: 'remap/no-match',
     severity: 'error',
-    message: suggestion ? `${message} Did you mean "${suggestion}"?` : message,
+    message: withSuggestion(message, pattern, candidates),
     spans: [pattern.span],
-    hint: 'A rule that matches nothing is usually a typo; fix the pattern or remove the rule.',
+    hint: 'optional' in usage.statement
+      ? 'A rule that matches nothing is usually a typo; fix the pattern, remove the rule, or write "optional" before it if only some checkpoints have such keys.'
+      : 'A rule that matches nothing is usually a typo; fix the pattern or remove the rule.',
   };
+}
+
+/** An optional rule that matched nothing: said once in the diagnostics (info) and noted on the rule. */
+function optionalNoMatch(usage: RuleUsage, pattern: KeyPattern, message: string, candidates: string[]): Diagnostic {
+  usage.notes.push('optional, matches nothing');
+  // The suggestion stays: a typo in an optional rule would otherwise pass unseen.
+  return { code: 'remap/no-match', severity: 'info', message: withSuggestion(message, pattern, candidates), spans: [pattern.span] };
+}
+
+function withSuggestion(message: string, pattern: KeyPattern, candidates: string[]): string {
+  const suggestion = didYouMean(formatPattern(pattern), candidates);
+  return suggestion ? `${message} Did you mean "${suggestion}"?` : message;
 }
 
 function primaryPattern(statement: Statement): KeyPattern | null {

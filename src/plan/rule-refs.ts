@@ -30,7 +30,7 @@ export function numberRules(remaps: RemapSource[]): { statements: NumberedStatem
       const { line, column } = locate(lines, statement.span.start);
       const text = remap.text.slice(statement.span.start, statement.span.end).replace(/\s+/g, ' ').trim();
       const ref: RuleRef = { index, span: statement.span, line, column, kind: statement.kind, text };
-      rules.push({ ref, file: remap.file, statement, matches: new Map(), warnings: [] });
+      rules.push({ ref, file: remap.file, statement, matches: new Map(), warnings: [], notes: [] });
       statements.push({ index, file: remap.file, statement });
     }
   }

@@ -24,6 +24,8 @@ const STATUS_ICON: Readonly<Record<KeyStatus, string>> = {
   'dtype-mismatch': '❌',
 };
 
+const SEVERITY_ICON: Readonly<Record<string, string>> = { error: '❌', warning: '⚠️', info: 'ℹ️' };
+
 /** Returns the Markdown report, at most `maxChars` long (module tables are folded to counts first). */
 export function renderMarkdown(model: ReportModel, maxChars = MAX_MARKDOWN_CHARS): string {
   const omitted = new Set<ReportModule>();
@@ -101,8 +103,11 @@ function renderModule(module: ReportModule, omit: boolean): string[] {
 }
 
 function renderRules(model: ReportModel): string[] {
-  const out = ['#### Rules', '', '| rule | statement | matches | warnings |', '|---|---|---:|---|'];
-  for (const r of model.rules) out.push(`| ${r.rule} | ${code(r.text)} | ${cell(r.matches)} | ${cell(r.warnings.join('; '))} |`);
+  const out = ['#### Rules', '', '| rule | statement | matches | notes |', '|---|---|---:|---|'];
+  for (const r of model.rules) {
+    const remarks = [...r.warnings.map((w) => `⚠️ ${w}`), ...r.notes.map((n) => `ℹ️ ${n}`)];
+    out.push(`| ${r.rule} | ${code(r.text)} | ${cell(r.matches)} | ${cell(remarks.join('; '))} |`);
+  }
   return out;
 }
 
@@ -116,7 +121,7 @@ function renderDiagnostics(model: ReportModel): string[] {
   const out = ['#### Problems', ''];
   const shown = model.diagnostics.slice(0, MAX_LISTED_PROBLEMS);
   for (const d of shown) {
-    out.push(`- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.code}\`${d.at ? ` at \`${d.at}\`` : ''}: ${escapeHtml(d.message)}${d.hint ? ` _${escapeHtml(d.hint)}_` : ''}`);
+    out.push(`- ${SEVERITY_ICON[d.severity] ?? '⚠️'} \`${d.code}\`${d.at ? ` at \`${d.at}\`` : ''}: ${escapeHtml(d.message)}${d.hint ? ` _${escapeHtml(d.hint)}_` : ''}`);
   }
   const more = model.diagnostics.length - shown.length;
   if (more > 0) out.push(`- …and ${more} more; see \`--format json\`.`);

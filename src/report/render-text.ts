@@ -18,6 +18,8 @@ const STATUS_COLOUR: Readonly<Record<KeyStatus, Colour>> = {
   'dtype-mismatch': 'red',
 };
 
+const SEVERITY_COLOUR: Readonly<Record<string, Colour>> = { error: 'red', warning: 'yellow', info: 'cyan' };
+
 /** Returns whether terminal output should be coloured: a TTY and no NO_COLOR (https://no-color.org). */
 export function wantsColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(stream.isTTY) && !env.NO_COLOR;
@@ -43,11 +45,16 @@ export function renderText(model: ReportModel, colour: boolean): string {
       for (const row of module.rows) out.push(`    ${rowLine(row, paint)}`);
     }
   }
-  if (model.rules.length) out.push('', paint('bold', 'rules'), ...model.rules.map((r) => `  ${r.rule.padEnd(24)} ${String(r.matches).padStart(6)}  ${r.text}${r.warnings.length ? paint('red', `  (${r.warnings.join('; ')})`) : ''}`));
+  if (model.rules.length) out.push('', paint('bold', 'rules'), ...model.rules.map((r) => `  ${r.rule.padEnd(24)} ${String(r.matches).padStart(6)}  ${r.text}${remarks(r.warnings, 'red', paint)}${remarks(r.notes, 'dim', paint)}`));
   if (model.expectations.length) out.push('', paint('bold', 'expectations'), ...model.expectations.map((e) => `  ${e.passed ? paint('green', 'pass') : paint('red', 'FAIL')}  ${e.text}  (${e.measured})  ${e.rule}`));
-  if (model.diagnostics.length) out.push('', ...model.diagnostics.map((d) => `${paint(d.severity === 'error' ? 'red' : 'yellow', d.severity)} ${d.code}${d.at ? ` ${d.at}` : ''}: ${d.message}${d.hint ? `\n  ${paint('dim', d.hint)}` : ''}`));
+  if (model.diagnostics.length) out.push('', ...model.diagnostics.map((d) => `${paint(SEVERITY_COLOUR[d.severity] ?? 'yellow', d.severity)} ${d.code}${d.at ? ` ${d.at}` : ''}: ${d.message}${d.hint ? `\n  ${paint('dim', d.hint)}` : ''}`));
   if (model.notes.length) out.push('', ...model.notes);
   return `${out.join('\n')}\n`;
+}
+
+/** Returns `  (a; b)` in `colour` after a rule, or nothing when there are no remarks. */
+function remarks(list: string[], colour: Colour, paint: (c: Colour, t: string) => string): string {
+  return list.length ? paint(colour, `  (${list.join('; ')})`) : '';
 }
 
 function rowLine(row: ReportRow, paint: (c: Colour, t: string) => string): string {

@@ -73,7 +73,8 @@ export interface ReportModel {
   ok: boolean;
   verdict: { strict: { ok: boolean; errors: number }; loose: { ok: boolean; errors: number } };
   sections: ReportSection[];
-  rules: Array<{ rule: string; kind: string; text: string; matches: string; warnings: string[] }>;
+  /** Per rule: `warnings` are problems with the rule (each also an error diagnostic), `notes` are remarks that are not. */
+  rules: Array<{ rule: string; kind: string; text: string; matches: string; warnings: string[]; notes: string[] }>;
   expectations: Array<{ rule: string; text: string; passed: boolean; measured: string }>;
   diagnostics: Array<{ code: string; severity: string; message: string; at: string | null; hint: string | null }>;
   /** Extra lines from `apply` (dropped optimizer state, output path); empty for `plan`. */
@@ -93,7 +94,7 @@ export function buildReportModel(plan: Plan, sources: Map<string, string>, notes
     ok: plan.ok,
     verdict: plan.verdict,
     sections: groupIdentical(plan.stateDicts).map((dicts) => buildSection(dicts, where)),
-    rules: plan.rules.map((r) => ({ rule: where(r.ref.index)!, kind: r.ref.kind, text: r.ref.text, matches: NO_KEYS.has(r.ref.kind) ? '' : formatMatches(r.matches), warnings: r.warnings })),
+    rules: plan.rules.map((r) => ({ rule: where(r.ref.index)!, kind: r.ref.kind, text: r.ref.text, matches: NO_KEYS.has(r.ref.kind) ? '' : formatMatches(r.matches), warnings: r.warnings, notes: r.notes })),
     expectations: plan.expectations.map((e) => ({ rule: where(e.rule)!, text: plan.rules[e.rule]!.ref.text, passed: e.passed, measured: formatMeasured(e.measured) })),
     diagnostics: plan.diagnostics.map((d) => diagnosticEntry(d, sources)),
     notes,

@@ -91,7 +91,9 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
     throw new InputError('data/too-few-samples', dataset.files[0]!.path, `has ${dataset.samples.length} samples, fewer than one batch of ${train.batchSize}; lower --batch-size.`);
   }
   const state = built.state;
-  if (state.schedule.kind === 'cosine') state.schedule = { ...state.schedule, trainingSteps: stepsPerEpoch * train.epochs };
+  // robomimic's train.py sets num_train_batches to epoch_every_n_steps, or else to len(trainset) — the
+  // number of samples, not batches — and the cosine length is that times num_epochs.
+  if (state.schedule.kind === 'cosine') state.schedule = { ...state.schedule, trainingSteps: (train.stepsPerEpoch ?? dataset.samples.length) * train.epochs };
   const reader = options.prefetch === false ? inlineReader(dataset) : await workerReader(splits.train, dataset);
   const history = options.resume ? await rewindTrainingLog(out, state.step) : { train: [], valid: [] };
   const log = await openTrainingLog(out, `surgery train: ${options.config}`, history);

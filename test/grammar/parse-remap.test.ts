@@ -23,43 +23,43 @@ const VALID: [string, unknown][] = [
   ['let cam = 7:519', { kind: 'Let', name: name('cam'), range: range(7, 519) }],
   [
     'camera/image/varied_camera_1_left_image -> agentview_rgb',
-    { kind: 'Rename', scope: 'segment', from: pat('camera/image/varied_camera_1_left_image'), to: pat('agentview_rgb') },
+    { kind: 'Rename', optional: false, scope: 'segment', from: pat('camera/image/varied_camera_1_left_image'), to: pat('agentview_rgb') },
   ],
   [
     'policy.noise_pred_net.module.** -> policy.noise_pred_net.**',
     {
-      kind: 'Rename',
+      kind: 'Rename', optional: false,
       scope: 'key',
       from: pat('policy', 'noise_pred_net', 'module', seg(globstar())),
       to: pat('policy', 'noise_pred_net', seg(globstar())),
     },
   ],
-  ['cam_* -> camera_*', { kind: 'Rename', scope: 'segment', from: pat(seg(lit('cam_'), star())), to: pat(seg(lit('camera_'), star())) }],
+  ['cam_* -> camera_*', { kind: 'Rename', optional: false, scope: 'segment', from: pat(seg(lit('cam_'), star())), to: pat(seg(lit('camera_'), star())) }],
   [
     '{pre:**}.{cam}_image.{w:*} -> {pre:**}.{cam}.{w}',
     {
-      kind: 'Rename',
+      kind: 'Rename', optional: false,
       scope: 'key',
       from: pat(seg(globstar('pre')), seg(star('cam'), lit('_image')), seg(star('w'))),
       to: pat(seg(globstar('pre')), seg(star('cam')), seg(star('w'))),
     },
   ],
-  ['drop **.lang_fixed/**', { kind: 'Drop', pattern: pat(seg(globstar()), seg(lit('lang_fixed/'), globstar())) }],
-  ['drop "odd key.with dot"', { kind: 'Drop', pattern: pat(seg(lit('odd key.with dot', true))) }],
-  ['drop a."in".x"y\\"z"', { kind: 'Drop', pattern: pat('a', seg(lit('in', true)), seg(lit('x'), lit('y"z', true))) }],
-  ['drop a.in.for', { kind: 'Drop', pattern: pat('a', 'in', 'for') }],
-  ['reinit a.b.*', { kind: 'Reinit', pattern: pat('a', 'b', seg(star())), init: null }],
+  ['drop **.lang_fixed/**', { kind: 'Drop', optional: false, pattern: pat(seg(globstar()), seg(lit('lang_fixed/'), globstar())) }],
+  ['drop "odd key.with dot"', { kind: 'Drop', optional: false, pattern: pat(seg(lit('odd key.with dot', true))) }],
+  ['drop a."in".x"y\\"z"', { kind: 'Drop', optional: false, pattern: pat('a', seg(lit('in', true)), seg(lit('x'), lit('y"z', true))) }],
+  ['drop a.in.for', { kind: 'Drop', optional: false, pattern: pat('a', 'in', 'for') }],
+  ['reinit a.b.*', { kind: 'Reinit', optional: false, pattern: pat('a', 'b', seg(star())), init: null }],
   [
     'reinit x with uniform(-0.1, 0.25)',
-    { kind: 'Reinit', pattern: pat('x'), init: { kind: 'InitSpec', name: name('uniform'), args: [-0.1, 0.25] } },
+    { kind: 'Reinit', optional: false, pattern: pat('x'), init: { kind: 'InitSpec', name: name('uniform'), args: [-0.1, 0.25] } },
   ],
-  ['reinit x with normal(1e-3)', { kind: 'Reinit', pattern: pat('x'), init: { kind: 'InitSpec', name: name('normal'), args: [0.001] } }],
+  ['reinit x with normal(1e-3)', { kind: 'Reinit', optional: false, pattern: pat('x'), init: { kind: 'InitSpec', name: name('normal'), args: [0.001] } }],
   ['on mismatch error', { kind: 'OnMismatch', action: 'error', init: null }],
   ['on mismatch reinit with zeros', { kind: 'OnMismatch', action: 'reinit', init: { kind: 'InitSpec', name: name('zeros'), args: [] } }],
   [
     'a.weight[:, 0:512] <- [:, 7:519]',
     {
-      kind: 'Assign',
+      kind: 'Assign', optional: false,
       target: pat('a', 'weight'),
       targetSlice: { kind: 'Slice', dims: [range(null, null), range(0, 512)] },
       source: null,
@@ -69,16 +69,16 @@ const VALID: [string, unknown][] = [
   [
     'a.weight[3:, :8] <- source b.weight[cols]',
     {
-      kind: 'Assign',
+      kind: 'Assign', optional: false,
       target: pat('a', 'weight'),
       targetSlice: { kind: 'Slice', dims: [range(3, null), range(null, 8)] },
       source: pat('b', 'weight'),
       sourceSlice: { kind: 'Slice', dims: [{ kind: 'RangeRef', name: 'cols' }] },
     },
   ],
-  ['a <- source b', { kind: 'Assign', target: pat('a'), targetSlice: null, source: pat('b'), sourceSlice: null }],
-  ['allow missing x.**', { kind: 'Allow', what: 'missing', pattern: pat('x', seg(globstar())) }],
-  ['allow unexpected x', { kind: 'Allow', what: 'unexpected', pattern: pat('x') }],
+  ['a <- source b', { kind: 'Assign', optional: false, target: pat('a'), targetSlice: null, source: pat('b'), sourceSlice: null }],
+  ['allow missing x.**', { kind: 'Allow', optional: false, what: 'missing', pattern: pat('x', seg(globstar())) }],
+  ['allow unexpected x', { kind: 'Allow', optional: false, what: 'unexpected', pattern: pat('x') }],
   [
     'expect loaded >= 95% params in policy.obs_encoder.**',
     {
@@ -100,11 +100,39 @@ const VALID: [string, unknown][] = [
     { kind: 'ExpectCount', metric: name('missing'), comparator: '!=', value: 2.5, percent: false, measure: 'tensors', scope: null },
   ],
   ['expect reinit within head.**', { kind: 'ExpectWithin', metric: name('reinit'), scope: pat('head', seg(globstar())) }],
-  ['freeze enc.**.backbone.** for 2000 steps', { kind: 'Freeze', pattern: pat('enc', seg(globstar()), 'backbone', seg(globstar())), steps: 2000 }],
-  ['freeze enc', { kind: 'Freeze', pattern: pat('enc'), steps: null }],
-  ['lr x0.1 policy.obs_encoder.**', { kind: 'Lr', factor: 0.1, pattern: pat('policy', 'obs_encoder', seg(globstar())) }],
-  ['lr x2 head', { kind: 'Lr', factor: 2, pattern: pat('head') }],
-  ['cast ** to float16', { kind: 'Cast', pattern: pat(seg(globstar())), dtype: name('float16') }],
+  ['freeze enc.**.backbone.** for 2000 steps', { kind: 'Freeze', optional: false, pattern: pat('enc', seg(globstar()), 'backbone', seg(globstar())), steps: 2000 }],
+  ['freeze enc', { kind: 'Freeze', optional: false, pattern: pat('enc'), steps: null }],
+  ['lr x0.1 policy.obs_encoder.**', { kind: 'Lr', optional: false, factor: 0.1, pattern: pat('policy', 'obs_encoder', seg(globstar())) }],
+  ['lr x2 head', { kind: 'Lr', optional: false, factor: 2, pattern: pat('head') }],
+  ['cast ** to float16', { kind: 'Cast', optional: false, pattern: pat(seg(globstar())), dtype: name('float16') }],
+  // 'optional' marks every statement that matches keys.
+  [
+    'optional **._orig_mod.** -> **.**',
+    { kind: 'Rename', optional: true, scope: 'key', from: pat(seg(globstar()), '_orig_mod', seg(globstar())), to: pat(seg(globstar()), seg(globstar())) },
+  ],
+  ['optional cam_1 -> agentview', { kind: 'Rename', optional: true, scope: 'segment', from: pat('cam_1'), to: pat('agentview') }],
+  ['optional drop **.lang_fixed/**', { kind: 'Drop', optional: true, pattern: pat(seg(globstar()), seg(lit('lang_fixed/'), globstar())) }],
+  [
+    'optional reinit head.* with zeros',
+    { kind: 'Reinit', optional: true, pattern: pat('head', seg(star())), init: { kind: 'InitSpec', name: name('zeros'), args: [] } },
+  ],
+  [
+    'optional a.w[:, 0:2] <- [:, 5:7]',
+    {
+      kind: 'Assign',
+      optional: true,
+      target: pat('a', 'w'),
+      targetSlice: { kind: 'Slice', dims: [range(null, null), range(0, 2)] },
+      source: null,
+      sourceSlice: { kind: 'Slice', dims: [range(null, null), range(5, 7)] },
+    },
+  ],
+  ['optional a <- source b', { kind: 'Assign', optional: true, target: pat('a'), targetSlice: null, source: pat('b'), sourceSlice: null }],
+  ['optional allow missing x.**', { kind: 'Allow', optional: true, what: 'missing', pattern: pat('x', seg(globstar())) }],
+  ['optional freeze enc for 10 steps', { kind: 'Freeze', optional: true, pattern: pat('enc'), steps: 10 }],
+  ['optional lr x0.1 head', { kind: 'Lr', optional: true, factor: 0.1, pattern: pat('head') }],
+  ['optional cast ** to float16', { kind: 'Cast', optional: true, pattern: pat(seg(globstar())), dtype: name('float16') }],
+  ['optional "optional".w -> w', { kind: 'Rename', optional: true, scope: 'key', from: pat(seg(lit('optional', true)), 'w'), to: pat('w') }],
 ];
 
 for (const [source, expected] of VALID) {
@@ -115,8 +143,21 @@ for (const [source, expected] of VALID) {
 }
 
 test('keywords do not swallow identifiers that start with them (longer_alt)', () => {
-  const file = parseClean('drop input.into.within_x.tox.lr_head.versions');
-  assert.equal(withoutSpans(file.statements), [{ kind: 'Drop', pattern: pat('input', 'into', 'within_x', 'tox', 'lr_head', 'versions') }]);
+  const file = parseClean('drop input.into.within_x.tox.lr_head.versions\noptional_head.w -> optionals.w\ndrop a.optional');
+  assert.equal(withoutSpans(file.statements), [
+    { kind: 'Drop', optional: false, pattern: pat('input', 'into', 'within_x', 'tox', 'lr_head', 'versions') },
+    { kind: 'Rename', optional: false, scope: 'key', from: pat('optional_head', 'w'), to: pat('optionals', 'w') },
+    { kind: 'Drop', optional: false, pattern: pat('a', 'optional') },
+  ]);
+});
+
+test("an optional statement's span starts at 'optional'; its pattern's span is the pattern's own", () => {
+  const source = 'drop a\n  optional   drop x.*  # maybe\n';
+  const s = parseClean(source).statements[1]!;
+  assert.ok(s.kind === 'Drop' && s.optional);
+  if (s.kind !== 'Drop') return;
+  assert.is(source.slice(s.span.start, s.span.end), 'optional   drop x.*');
+  assert.is(source.slice(s.pattern.span.start, s.pattern.span.end), 'x.*');
 });
 
 test('spans cover the statement, each pattern, segment, part, slice and dimension exactly', () => {
@@ -185,6 +226,24 @@ const INVALID: [string, string, string[]][] = [
   ],
   ['unterminated quote', 'drop "abc\ndrop x', ['1:6 remap/unterminated-quote: unterminated quoted key: close it with \'"\' on the same line']],
   ['unexpected character', 'drop a!b', ["1:7 remap/unexpected-character: unexpected character '!': quote the key if it contains it (\"...\")"]],
+  // 'optional' goes only before a statement that matches keys; the message says which those are.
+  ...['version 1', 'in model.nets', 'let c = 0:2', 'on mismatch reinit', 'expect unexpected == 0', 'optional drop a'].map(
+    (statement): [string, string, string[]] => [
+      `optional before '${statement.split(' ')[0]}'`,
+      `optional ${statement}`,
+      [`1:10 remap/syntax: expected a rule that matches keys after 'optional' (a rename, a slice assignment, 'drop', 'reinit', 'allow', 'freeze', 'lr' or 'cast'), found '${statement.split(' ')[0]}'`],
+    ],
+  ),
+  [
+    'optional alone',
+    'optional  # why',
+    ["1:9 remap/syntax: expected a rule that matches keys after 'optional' (a rename, a slice assignment, 'drop', 'reinit', 'allow', 'freeze', 'lr' or 'cast'), found the end of the line"],
+  ],
+  [
+    'a key starting with the keyword must be quoted',
+    'optional.w -> x',
+    ["1:9 remap/syntax: expected a rule that matches keys after 'optional' (a rename, a slice assignment, 'drop', 'reinit', 'allow', 'freeze', 'lr' or 'cast'), found '.'"],
+  ],
   [
     'several errors in one run, good lines still parse',
     'drop a\nfoo\nreinit x with\nallow b\ndrop ok\n',
@@ -207,8 +266,8 @@ for (const [title, source, expected] of INVALID) {
 test('lines with errors are left out; the others are in the AST', () => {
   const result = parseRemap('drop a\nfoo\ndrop ok\n', 'test.remap');
   assert.equal(withoutSpans(result.file.statements), [
-    { kind: 'Drop', pattern: pat('a') },
-    { kind: 'Drop', pattern: pat('ok') },
+    { kind: 'Drop', optional: false, pattern: pat('a') },
+    { kind: 'Drop', optional: false, pattern: pat('ok') },
   ]);
 });
 

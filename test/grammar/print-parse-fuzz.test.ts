@@ -20,7 +20,7 @@ function random(seed: number): () => number {
 }
 
 const ALPHABET = ['a', 'Z', '0', '_', '/', '-', '>', '<', '.', ' ', '"', '\\', '*', '{', '}', ':', '#', '%', '=', '!', 'é', '→'];
-const WORDS = ['in', 'drop', 'for', 'steps', 'weight', '0', 'camera/image', 'x-y', 'lang_fixed/'];
+const WORDS = ['in', 'drop', 'for', 'steps', 'optional', 'weight', '0', 'camera/image', 'x-y', 'lang_fixed/'];
 const at = { file: 't', start: 0, end: 0 };
 
 function literal(rand: () => number): PatternPart {

@@ -15,6 +15,8 @@ const PROGRAMS = [
   'allow missing x.**\nallow unexpected y\n',
   'expect loaded >= 95.5% params in p.**\nexpect unexpected == 0\nexpect reinit within head.**\nexpect missing < 3 tensors\n',
   'freeze enc.** for 2000 steps\nfreeze x\nlr x0.1 policy.**\nlr x1e-3 head\ncast ** to bfloat16\n',
+  'optional **.module.** -> **.**\noptional cam -> camera\noptional drop a.*\noptional reinit b with zeros\noptional c[0:2] <- [3:5]\n' +
+    'optional allow unexpected d.**\noptional freeze e for 5 steps\noptional lr x0.5 f\noptional cast g to float16\noptional "optional".x -> y\n',
 ];
 
 const remapFiles = readdirSync(new URL('../../remaps/', import.meta.url)).filter((f) => f.endsWith('.remap'));
@@ -66,6 +68,12 @@ test('canonical layout: single spaces, arrows aligned per run, trailing comments
   assert.is(printRemap(parseClean(source), { source }), expected);
 });
 
+test("canonical layout keeps 'optional' and aligns arrows past it", () => {
+  const source = 'optional   **._orig_mod.**  ->  **.**\na.b -> c\noptional x[0:1]<-[2:3]\nlonger.w[:2] <- [1:3]\n';
+  const expected = 'optional **._orig_mod.** -> **.**\na.b                      -> c\noptional x[0:1] <- [2:3]\nlonger.w[:2]    <- [1:3]\n';
+  assert.is(printRemap(parseClean(source), { source }), expected);
+});
+
 test('without the source text, statements are printed one per line with comments in place', () => {
   const ast = parseClean('drop a  # why\n\n# own line\nreinit b\n');
   assert.is(printRemap(ast), 'drop a  # why\n# own line\nreinit b\n');
@@ -82,6 +90,7 @@ test('literals that would not lex back as one name are quoted; keywords are quot
   const pattern: KeyPattern = { kind: 'KeyPattern', span: at, segments: [literal('in'), literal('in'), literal('a b'), literal('x"y')] };
   const printed = printPattern(pattern);
   assert.is(printed, '"in".in."a b"."x\\"y"');
+  assert.is(printPattern({ kind: 'KeyPattern', span: at, segments: [literal('optional'), literal('optional')] }), '"optional".optional');
   const reparsed = parseRemap(`drop ${printed}`, 't').file.statements[0]!;
   assert.ok(reparsed.kind === 'Drop');
   if (reparsed.kind === 'Drop') assert.equal(reparsed.pattern.segments.map((s) => s.parts.map((p) => p.kind === 'Literal' && p.value)), [['in'], ['in'], ['a b'], ['x"y']]);

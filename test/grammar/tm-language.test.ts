@@ -35,6 +35,7 @@ test('keywords highlight as words, not inside keys', () => {
   assert.equal(hits('drop a'), [0]);
   assert.equal(hits('dropout lang/drop a.drop drop-x'), []);
   assert.equal(hits('reinit a with kaiming'), [0, 9]);
+  assert.equal(hits('optional drop a.optional optional_head'), [0, 9]);
   assert.is(grammar.scopeName, 'source.remap');
 });
 

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { storageReadStats } from '../../src/checkpoint/storage-bytes.ts';
 import { loadConfigSchema, loadSchema } from '../../src/plan/load-schema.ts';
+import type { ModelSchema } from '../../src/plan/model-schema.ts';
 import { resolvePlan } from '../../src/plan/resolve-plan.ts';
 import { plan, problems, referenceTsv, remap, REFERENCE } from './plan-helpers.ts';
 
@@ -42,13 +43,39 @@ test('--target-config: the model built from the full-size LIBERO config gives th
   assert.is(fromConfig.diagnostics.length, 5);
 });
 
-test('strip-module-prefix.remap turns the fork keys into plain ones without a target', async () => {
+const STRIP = 'remaps/strip-module-prefix.remap';
+
+/** Returns a manifest with the state dicts of `schema`, each key rewritten by `rename`. */
+function renamedManifest(schema: ModelSchema, rename: (key: string) => string): ModelSchema {
+  return { kind: 'manifest', path: 'renamed.json', stateDicts: schema.stateDicts.map((d) => ({ name: d.name, keys: new Map([...d.keys].map(([k, s]) => [rename(k), s])) })) };
+}
+
+test('strip-module-prefix.remap applies cleanly to a checkpoint with only "module." wrappers: the "_orig_mod." line is info', async () => {
   const source = await loadSchema(`${REFERENCE}/fork_droid_tiny.ckpt.pth`);
-  const p = resolvePlan({ source, target: null, remaps: [remap(readFileSync('remaps/strip-module-prefix.remap', 'utf8'))], mode: 'strict', fill: true });
-  assert.equal(problems(p).filter((m) => !m.includes('_orig_mod')), []);
+  const p = resolvePlan({ source, target: null, remaps: [remap(readFileSync(STRIP, 'utf8'), STRIP)], mode: 'strict', fill: true });
+  assert.equal(problems(p), ['info remap/no-match: Pattern "**._orig_mod.**" matches no key (the rule is optional).']);
+  assert.equal(p.verdict, { strict: { ok: true, errors: 0 }, loose: { ok: true, errors: 0 } });
+  assert.equal(p.rules.map((r) => r.notes), [[], [], ['optional, matches nothing']]);
   const keys = p.stateDicts[0]!.rows.map((r) => r.key);
   assert.ok(keys.every((k) => !k.split('.').includes('module')));
   assert.ok(keys.includes('policy.noise_pred_net.final_conv.1.bias'));
+  // The output keys are the checkpoint's keys with every "module" segment taken out, one to one.
+  const expected = [...source.stateDicts[0]!.keys.keys()].map((k) => k.split('.').filter((s) => s !== 'module').join('.'));
+  assert.equal(keys.sort(), expected.sort());
+});
+
+test('strip-module-prefix.remap: torch.compile on top of DDP strips both; a plain checkpoint passes unchanged', async () => {
+  const source = await loadSchema(`${REFERENCE}/fork_droid_tiny.ckpt.pth`);
+  const text = readFileSync(STRIP, 'utf8');
+  const stripped = resolvePlan({ source, target: null, remaps: [remap(text, STRIP)], mode: 'strict', fill: true });
+  const strippedKeys = stripped.stateDicts.map((d) => d.rows.map((r) => r.key));
+  const compiled = resolvePlan({ source: renamedManifest(source, (k) => `_orig_mod.${k}`), target: null, remaps: [remap(text, STRIP)], mode: 'strict', fill: true });
+  assert.equal(problems(compiled), []);
+  assert.equal(compiled.stateDicts.map((d) => d.rows.map((r) => r.key)), strippedKeys);
+  const plain = resolvePlan({ source: renamedManifest(source, (k) => k.split('.').filter((s) => s !== 'module').join('.')), target: null, remaps: [remap(text, STRIP)], mode: 'strict', fill: true });
+  assert.equal(problems(plain).map((m) => m.split(':')[0]), ['info remap/no-match', 'info remap/no-match']);
+  assert.ok(plain.ok);
+  assert.equal(plain.stateDicts.map((d) => d.rows.map((r) => `${r.key}:${r.status}`)), strippedKeys.map((keys) => keys.map((k) => `${k}:loaded`)));
 });
 
 test.run();

@@ -108,6 +108,45 @@ test('a rule that matches nothing is an error with a did-you-mean from real keys
   assert.is(text.slice(span.start, span.end), 'lang.emd');
 });
 
+test('an optional rule that matches nothing is an info diagnostic and a note on the rule; the plan stays ok', () => {
+  const text = 'optional drop lang.emd\noptional **._orig_mod.** -> **.**\nhead.* -> out.*\n';
+  const p = plan(SRC, null, [remap(text)]);
+  assert.equal(problems(p), [
+    'info remap/no-match: Pattern "lang.emd" matches no key (the rule is optional). Did you mean "lang.emb"?',
+    'info remap/no-match: Pattern "**._orig_mod.**" matches no key (the rule is optional).',
+  ]);
+  assert.equal(p.verdict, { strict: { ok: true, errors: 0 }, loose: { ok: true, errors: 0 } });
+  assert.equal(p.rules.map((r) => [r.warnings, r.notes]), [[[], ['optional, matches nothing']], [[], ['optional, matches nothing']], [[], []]]);
+  const span = p.diagnostics[1]!.spans[0]!;
+  assert.is(text.slice(span.start, span.end), '**._orig_mod.**');
+  // Without 'optional' the same rules fail the plan, and the hint names the way out.
+  const plain = plan(SRC, null, [remap(text.replaceAll('optional ', ''))]);
+  assert.equal(problems(plain).map((m) => m.split(':')[0]), ['error remap/no-match', 'error remap/no-match']);
+  assert.equal(plain.verdict.strict, { ok: false, errors: 2 });
+  assert.match(plain.diagnostics[0]!.hint!, 'write "optional" before it');
+});
+
+// Every statement kind that may be optional: matching nothing is info when optional, an error otherwise.
+const KEY_RULES = ['nope.** -> x.**', 'nope -> x', 'drop nope', 'reinit nope', 'nope.w[0:1] <- [0:1]', 'nope.w <- source other.w', 'allow missing nope', 'allow unexpected nope', 'freeze nope', 'lr x2 nope', 'cast nope to float16'];
+for (const rule of KEY_RULES) {
+  test(`"optional ${rule}" matching nothing passes in strict mode; "${rule}" fails`, () => {
+    const optional = plan(SRC, TGT, [remap(`on mismatch reinit\ndrop lang.*\nallow missing extra.**\noptional ${rule}\n`)]);
+    assert.equal(optional.diagnostics.map((d) => `${d.severity} ${d.code}`), ['info remap/no-match']);
+    assert.ok(optional.ok);
+    const plain = plan(SRC, TGT, [remap(`on mismatch reinit\ndrop lang.*\nallow missing extra.**\n${rule}\n`)]);
+    assert.equal(plain.diagnostics.map((d) => `${d.severity} ${d.code}`), ['error remap/no-match']);
+    assert.not.ok(plain.ok);
+  });
+}
+
+test('an optional rule that matches behaves exactly like the plain rule', () => {
+  const optional = plan(SRC, TGT, [remap('on mismatch reinit\noptional drop lang.*\noptional allow missing extra.**\n')]);
+  const plain = plan(SRC, TGT, [remap('on mismatch reinit\ndrop lang.*\nallow missing extra.**\n')]);
+  assert.equal(problems(optional), []);
+  assert.equal(optional.stateDicts, plain.stateDicts);
+  assert.equal(optional.rules.map((r) => [...r.matches.values(), ...r.notes]), [[2], [1], [1]]);
+});
+
 test('an "in" naming a state dict that does not exist is an error listing the real ones', () => {
   const p = plan(SRC, null, [remap('in model.net\ndrop lang.emb\n')]);
   assert.ok(problems(p).includes('error remap/no-match: State dict "model.net" is not in "src.json" (it has "model.nets"). Did you mean "model.nets"?'), problems(p).join('\n'));

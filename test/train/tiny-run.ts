@@ -17,10 +17,13 @@ import { checkpointTree } from '../../src/train/training-checkpoint.ts';
 
 const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
 
-/** Returns the tiny config JSON (the fork LIBERO tiny config, shrunk). */
-export function tinyConfigJson(): Record<string, any> {
+/**
+ * Returns the tiny config JSON (the fork LIBERO tiny config, shrunk); `images: false` drops the
+ * camera (a low-dim policy, which trains several times faster per step).
+ */
+export function tinyConfigJson(images = true): Record<string, any> {
   const json = JSON.parse(readFileSync(join(REFERENCE, 'fork_libero_tiny.config.json'), 'utf8'));
-  json.observation.modalities.obs.rgb = ['agentview_rgb'];
+  json.observation.modalities.obs.rgb = images ? ['agentview_rgb'] : [];
   json.observation.modalities.obs.low_dim = ['ee_pos', 'gripper_states'];
   json.observation.image_dim = [32, 32];
   // Crop only: robomimic's train-mode colour jitter costs a dozen small ops per image row, too slow for a unit test.
@@ -52,14 +55,15 @@ export interface TinyRun {
 }
 
 /** Writes config, data and init checkpoint into `dir`; returns their paths. */
-export async function writeTinyRun(dir: string, options: { lengths?: number[]; masks?: Record<string, string[]> } = {}): Promise<TinyRun> {
-  const json = tinyConfigJson();
+export async function writeTinyRun(dir: string, options: { lengths?: number[]; masks?: Record<string, string[]>; images?: boolean } = {}): Promise<TinyRun> {
+  const images = options.images ?? true;
+  const json = tinyConfigJson(images);
   const configPath = join(dir, 'tiny.json');
   writeFileSync(configPath, JSON.stringify(json));
   const dataPath = join(dir, 'tiny.hdf5');
   await writeSyntheticLibero(dataPath, { lengths: options.lengths ?? [6], imageSize: 32, seed: 5, ...(options.masks ? { masks: options.masks } : {}) });
   const allShapes: [string, number[]][] = [
-    ['agentview_rgb', [3, 32, 32]],
+    ...(images ? [['agentview_rgb', [3, 32, 32]] as [string, number[]]] : []),
     ['ee_pos', [3]],
     ['gripper_states', [2]],
   ];
@@ -72,7 +76,7 @@ export async function writeTinyRun(dir: string, options: { lengths?: number[]; m
   const tree = checkpointTree({
     configText: JSON.stringify(json),
     envMetadata: {},
-    shapeMetadata: { acDim: 7, allShapes, useImages: true, useDepths: null },
+    shapeMetadata: { acDim: 7, allShapes, useImages: images, useDepths: null },
     actionNormalization: new Map([['actions', { scale: new Float32Array(7).fill(1), offset: new Float32Array(7) }]]),
     nets: state,
     ema: state,

@@ -1,6 +1,5 @@
 /** `surgery apply SOURCE [REMAP...] -o OUT`: perform the surgery and write the new checkpoint (atomically). */
 import type { CommandModule } from 'yargs';
-import { runApply } from '../../plan/run-apply.ts';
 import { planOptions, printOutcome, surgeryOptions, type PlanArgs } from './plan.ts';
 
 interface ApplyArgs extends PlanArgs {
@@ -18,7 +17,9 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
       .option('metadata', { choices: ['source', 'target'] as const, describe: 'where config, shape and normalisation metadata come from (default: target checkpoint if given, else source)' })
       .option('seed', { type: 'number', default: 0, describe: 'seed for reinitialised and filled tensors' }) as never,
   handler: async (args) => {
+    // Loaded on use, like `plan`: the remap parser and the writer are not needed to start the CLI.
+    const { runApply } = await import('../../plan/run-apply.ts');
     const outcome = await runApply({ ...planOptions(args), output: args.output, seed: args.seed, ...(args.metadata ? { metadata: args.metadata } : {}) });
-    await printOutcome(outcome);
+    printOutcome(outcome);
   },
 };

@@ -1,6 +1,5 @@
 /** `surgery check FILE...`: syntax and semantic checks of `.remap` files. Exit 0 when clean, 1 with diagnostics. */
 import type { CommandModule } from 'yargs';
-import { checkRemapFiles } from '../../remap-check/check-remap-files.ts';
 import { EXIT, ExitWith } from '../exit-codes.ts';
 
 interface CheckArgs {
@@ -16,7 +15,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     yargs
       .positional('files', { type: 'string', array: true, demandOption: true, describe: '.remap files to check' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }) as never,
-  handler: (args) => {
+  handler: async (args) => {
+    const { checkRemapFiles } = await import('../../remap-check/check-remap-files.ts');
     const { output, clean } = checkRemapFiles(args.files, { format: args.format, color: Boolean(process.stdout.isTTY) });
     console.log(output);
     if (!clean) throw new ExitWith(EXIT.failed);

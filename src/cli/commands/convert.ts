@@ -1,7 +1,5 @@
 /** `surgery convert IN OUT`: rewrites a checkpoint in another format (torch zip or safetensors), atomically. */
 import type { CommandModule } from 'yargs';
-import { convertCheckpoint } from '../../checkpoint/convert-checkpoint.ts';
-import { formatBytes } from '../../inspect/render-inspect.ts';
 
 interface ConvertArgs {
   input: string;
@@ -20,6 +18,8 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('to', { choices: ['torch-zip', 'safetensors'] as const, describe: 'output format (default: from the output extension, .safetensors or torch zip)' })
       .option('state-dict', { type: 'string', describe: 'write only this state dict (e.g. model.nets); required for safetensors from a tree' }),
   handler: async (args) => {
+    const { convertCheckpoint } = await import('../../checkpoint/convert-checkpoint.ts');
+    const { formatBytes } = await import('../../inspect/render-inspect.ts');
     const options = { ...(args.to ? { to: args.to } : {}), ...(args['state-dict'] !== undefined ? { stateDict: args['state-dict'] } : {}) };
     const result = await convertCheckpoint(args.input, args.output, options);
     const what = result.stateDict !== undefined ? `state dict "${result.stateDict || '<root>'}"` : 'whole checkpoint';

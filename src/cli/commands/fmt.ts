@@ -1,6 +1,5 @@
 /** `surgery fmt FILE...`: rewrite `.remap` files in the canonical layout; `--check` only reports (for CI). */
 import type { CommandModule } from 'yargs';
-import { formatRemapFiles } from '../../remap-check/format-remap-files.ts';
 import { EXIT, ExitWith } from '../exit-codes.ts';
 
 interface FmtArgs {
@@ -16,7 +15,8 @@ export const fmtCommand: CommandModule<object, FmtArgs> = {
     yargs
       .positional('files', { type: 'string', array: true, demandOption: true, describe: '.remap files to format' })
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 if a file is not formatted' }) as never,
-  handler: (args) => {
+  handler: async (args) => {
+    const { formatRemapFiles } = await import('../../remap-check/format-remap-files.ts');
     const { output, ok } = formatRemapFiles(args.files, { check: args.check, color: Boolean(process.stdout.isTTY) });
     if (output) console.log(output);
     if (!ok) throw new ExitWith(EXIT.failed);

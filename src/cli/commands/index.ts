@@ -9,6 +9,7 @@ import { inspectCommand } from './inspect.ts';
 import { convertCommand } from './convert.ts';
 import { initCommand } from './init.ts';
 import { predictCommand } from './predict.ts';
+import { demoCommand } from './demo.ts';
 
 // Each command file exports one CommandModule; add yours here.
-export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, planCommand, applyCommand, trainCommand, inspectCommand, convertCommand, initCommand, predictCommand];
+export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, planCommand, applyCommand, trainCommand, inspectCommand, convertCommand, initCommand, predictCommand, demoCommand];

@@ -1,6 +1,5 @@
 /** `surgery init --config C.json --out target.pth`: a freshly initialised robomimic diffusion-policy checkpoint. */
 import type { CommandModule } from 'yargs';
-import { initCheckpoint } from '../../model/init-checkpoint.ts';
 import { UsageError } from '../exit-codes.ts';
 
 interface InitArgs {
@@ -29,6 +28,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
       if (at <= 0 || !Number.isInteger(n) || n < 1) throw new UsageError(`--obs-dim "${item}" must look like KEY=N with N a positive integer.`);
       obsDims.set(item.slice(0, at), n);
     }
+    const { initCheckpoint } = await import('../../model/init-checkpoint.ts');
     const result = await initCheckpoint({
       configPath: args.config,
       out: args.out,

@@ -1,7 +1,5 @@
 /** `surgery inspect FILE`: shows what a checkpoint holds, without reading tensor bytes. */
 import type { CommandModule } from 'yargs';
-import { inspectCheckpoint } from '../../inspect/inspect-checkpoint.ts';
-import { renderInspectJson, renderInspectText } from '../../inspect/render-inspect.ts';
 
 interface InspectArgs {
   file: string;
@@ -18,6 +16,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .option('keys', { type: 'string', describe: 'list only state-dict keys matching this glob (* any text, ? one character; no wildcard: substring)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
   handler: async (args) => {
+    const { inspectCheckpoint } = await import('../../inspect/inspect-checkpoint.ts');
+    const { renderInspectJson, renderInspectText } = await import('../../inspect/render-inspect.ts');
     const report = await inspectCheckpoint(args.file, args.keys === undefined ? {} : { keys: args.keys });
     process.stdout.write(args.json ? renderInspectJson(report) : renderInspectText(report));
   },

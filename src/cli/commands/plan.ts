@@ -1,6 +1,5 @@
 /** `surgery plan SOURCE [REMAP...]`: what a surgery would do, as a review-ready report (no output file). */
 import type { Argv, CommandModule } from 'yargs';
-import { runPlan } from '../../plan/run-plan.ts';
 import { wantsColour } from '../../report/render-text.ts';
 import { ExitWith } from '../exit-codes.ts';
 
@@ -44,17 +43,11 @@ export function planOptions(args: PlanArgs) {
   };
 }
 
-/**
- * Prints a command's output and ends with its exit code. Waits until stdout and stderr are flushed: main() calls
- * process.exit for non-zero codes, which would cut a large report written to a pipe at 64 KiB.
- */
-export async function printOutcome(outcome: { stdout: string; stderr: string; exitCode: number }): Promise<void> {
-  await Promise.all([flush(process.stdout, outcome.stdout), flush(process.stderr, outcome.stderr)]);
+/** Prints a command's output and ends with its exit code (main() flushes both streams before exiting). */
+export function printOutcome(outcome: { stdout: string; stderr: string; exitCode: number }): void {
+  process.stdout.write(outcome.stdout);
+  process.stderr.write(outcome.stderr);
   if (outcome.exitCode !== 0) throw new ExitWith(outcome.exitCode);
-}
-
-function flush(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
 export const planCommand: CommandModule<object, PlanArgs> = {
@@ -62,7 +55,9 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   describe: 'Show what a surgery would do and whether the result loads (dry run; reads no tensor bytes). Exit 0 ok, 1 plan failed, 2 usage, 3 unreadable input',
   builder: (yargs) => surgeryOptions(yargs) as never,
   handler: async (args) => {
+    // Loaded on use: the planner pulls in the remap parser, which other commands should not pay for at startup.
+    const { runPlan } = await import('../../plan/run-plan.ts');
     const outcome = await runPlan(planOptions(args));
-    await printOutcome(outcome);
+    printOutcome(outcome);
   },
 };

@@ -1,7 +1,6 @@
 /** `surgery predict CKPT --obs OBS [--noise NOISE] [--out OUT]`: policy actions for an observation batch (EMA weights). */
 import type { CommandModule } from 'yargs';
 import type { BackendChoice } from '../../model/backend.ts';
-import { predict } from '../../model/predict.ts';
 
 interface PredictArgs {
   checkpoint: string;
@@ -24,6 +23,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('seed', { type: 'number', default: 0, describe: 'seed of the noise when --noise is not given' })
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend' }) as never,
   handler: async (args) => {
+    const { predict } = await import('../../model/predict.ts');
     const p = await predict({ checkpoint: args.checkpoint, obs: args.obs, noise: args.noise, out: args.out, seed: args.seed, backend: args.backend });
     if (p.backendNote) console.error(`note: ${p.backendNote}`);
     if (args.out) console.log(`wrote ${args.out}: actions [${p.actions.shape.join(', ')}]`);

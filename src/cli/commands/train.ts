@@ -1,6 +1,5 @@
 /** `surgery train --config C.json --data FILE.hdf5...`: finetune a diffusion policy on LIBERO/robomimic demonstrations. */
 import type { CommandModule } from 'yargs';
-import { runTraining, TrainingDivergedError } from '../../train/run-training.ts';
 import type { BackendChoice } from '../../model/backend.ts';
 import { EXIT, ExitWith } from '../exit-codes.ts';
 
@@ -48,6 +47,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         return true;
       }) as never,
   handler: async (args) => {
+    // Loaded on use: TensorFlow.js takes seconds to load, which no other command should pay.
+    const { runTraining, TrainingDivergedError } = await import('../../train/run-training.ts');
     try {
       const summary = await runTraining({
         config: args.config,

@@ -1,0 +1,39 @@
+/** `surgery demo [--out DIR]`: the whole DROID → LIBERO story on bundled inputs (offline, a few minutes on a CPU). */
+import type { CommandModule } from 'yargs';
+import type { BackendChoice } from '../../model/backend.ts';
+import { DEMO_DEFAULTS } from '../../demo/demo-defaults.ts';
+import { EXIT, ExitWith } from '../exit-codes.ts';
+
+interface DemoArgs {
+  out: string;
+  epochs: number;
+  'steps-per-epoch': number;
+  backend: BackendChoice;
+}
+
+export const demoCommand: CommandModule<object, DemoArgs> = {
+  command: 'demo',
+  describe: 'Run init → check → plan → apply → train → predict on bundled DROID/LIBERO inputs, printing where each artefact is. Exit 0 ok, 1 a step failed',
+  builder: (yargs) =>
+    yargs
+      .option('out', { type: 'string', default: DEMO_DEFAULTS.out, describe: 'output folder (emptied if an earlier demo made it)' })
+      .option('epochs', { type: 'number', default: DEMO_DEFAULTS.epochs, describe: 'training epochs' })
+      .option('steps-per-epoch', { type: 'number', default: DEMO_DEFAULTS.stepsPerEpoch, describe: 'training steps per epoch' })
+      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend; auto = tfjs-node(-gpu) when installed, else wasm' })
+      .check((args) => {
+        for (const name of ['epochs', 'steps-per-epoch'] as const) {
+          if (!Number.isInteger(args[name]) || args[name] < 1) throw new Error(`--${name} must be a positive integer, not ${args[name]}.`);
+        }
+        return true;
+      }) as never,
+  handler: async (args) => {
+    // Loaded on use: the demo pulls in TensorFlow.js, which other commands should not pay for at startup.
+    const { DemoStepError, runDemo } = await import('../../demo/run-demo.ts');
+    try {
+      await runDemo({ out: args.out, epochs: args.epochs, stepsPerEpoch: args['steps-per-epoch'], backend: args.backend, print: (line) => console.log(line), progress: process.stderr });
+    } catch (error) {
+      if (error instanceof DemoStepError) throw new ExitWith(EXIT.failed, error.message);
+      throw error;
+    }
+  },
+};
