@@ -22,7 +22,7 @@ import { sampleActions } from '../src/model/sample-actions.ts';
 import { policySchema } from '../src/model/schema.ts';
 import { predictNoise } from '../src/model/unet.ts';
 import { createWeights } from '../src/model/weights.ts';
-import { createRng } from '../src/train/rng.ts';
+import { createRng } from '../src/random/rng.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));

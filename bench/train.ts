@@ -25,7 +25,7 @@ import { openSequenceDataset } from '../src/data/sequence-dataset.ts';
 import { readBatch, type Batch } from '../src/data/read-batch.ts';
 import { validateTrainConfig } from '../src/train/train-config.ts';
 import { emaConfig } from '../src/train/ema.ts';
-import { createRng } from '../src/train/rng.ts';
+import { createRng } from '../src/random/rng.ts';
 import { trainStep, type TrainerState } from '../src/train/train-step.ts';
 
 const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));

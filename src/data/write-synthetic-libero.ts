@@ -6,6 +6,7 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import { loadH5, type Group } from './h5.ts';
+import { createRng } from '../random/rng.ts';
 
 export interface SyntheticLiberoOptions {
   /** Steps per demo; `demo_i` gets `lengths[i]`. */
@@ -23,7 +24,7 @@ export interface SyntheticLiberoOptions {
 export async function writeSyntheticLibero(path: string, options: SyntheticLiberoOptions): Promise<void> {
   const h5 = await loadH5();
   const size = options.imageSize ?? 128;
-  const random = mulberry32(options.seed ?? 0);
+  const random = createRng(options.seed ?? 0).uniform;
   const temp = `${path}.tmp-${process.pid}`;
   const file = new h5.File(temp, 'w');
   try {
@@ -117,14 +118,3 @@ function images(length: number, size: number, phase: number, random: () => numbe
   return out;
 }
 
-/** A small seeded PRNG (mulberry32); the synthetic file only needs reproducibility. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from 'node:path';
 import { writeSyntheticLibero } from '../data/write-synthetic-libero.ts';
 import { InputError } from '../input-error.ts';
-import type { BackendChoice } from '../model/backend.ts';
+import { selectBackend, type BackendChoice } from '../model/backend.ts';
 import { initCheckpoint } from '../model/init-checkpoint.ts';
 import { predict } from '../model/predict.ts';
 import { runApply } from '../plan/run-apply.ts';
@@ -68,7 +68,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const at = (name: string) => shown(join(out, name));
   const a = { droid: at('droid.pth'), data: at('libero_demo.hdf5'), target: at('libero-init.pth'), plan: at('plan.md'), applied: at('applied.pth'), observation: at('held-out-obs.pth'), train: at('train'), checkpoint: '', prediction: at('prediction.json') };
   const step = stepPrinter(options.print, 9);
-  options.print(`surgery demo: DROID diffusion policy → LIBERO, end to end, into ${shown(out)}/ (backend ${options.backend})`);
+  const backend = await selectBackend(options.backend);
+  options.print(`surgery demo: DROID diffusion policy → LIBERO, end to end, into ${shown(out)}/`);
+  options.print(`backend: ${backend.name}${backend.note ? ` (${backend.note})` : ''}`);
 
   await makeSource(step, bundled.droidConfig, a.droid);
   await makeData(step, a.data);

@@ -9,7 +9,7 @@ import { tensorFromArray } from '../checkpoint/tensor-from-array.ts';
 import type { PyDict, PyValue, Tensor } from '../checkpoint/types.ts';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
 import { InputError } from '../input-error.ts';
-import { createRng } from '../train/rng.ts';
+import { createRng } from '../random/rng.ts';
 import { validatePolicyConfig, type PolicyConfig, type ShapeMetadata } from './config.ts';
 import { initialValues } from './init-weights.ts';
 import { policySchema, type PolicySchema } from './schema.ts';

@@ -5,14 +5,11 @@
  * Linear/Conv1d/ConvTranspose1d/Conv2d), GroupNorm 1/0, and the SpatialSoftmax buffers.
  * The draws come from our seeded generator, so values differ from torch's but follow the same laws.
  */
-import type { Rng } from '../train/rng.ts';
+import { fanIn } from '../random/fan-in.ts';
+import type { Rng } from '../random/rng.ts';
 import type { ParamSpec, PolicySchema } from './schema.ts';
 import { numel } from './weights.ts';
 
-/** Returns `fan_in` as torch's `_calculate_fan_in_and_fan_out` computes it: `shape[1] · ∏shape[2:]`. */
-export function fanIn(shape: number[]): number {
-  return shape.slice(1).reduce((a, b) => a * b, 1);
-}
 
 /**
  * Returns a function giving each parameter's initial values (PyTorch layout), drawing from `rng`

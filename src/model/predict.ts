@@ -12,7 +12,7 @@ import { tensorFromArray } from '../checkpoint/tensor-from-array.ts';
 import type { Checkpoint, PyValue } from '../checkpoint/types.ts';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
 import { InputError } from '../input-error.ts';
-import { createRng } from '../train/rng.ts';
+import { createRng } from '../random/rng.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { loadPolicy } from './load-policy.ts';
 import { obsBatchFromRaw, type RawObs } from './obs-batch.ts';

@@ -2,7 +2,8 @@
  * Fresh values for reinitialised, assembled and filled tensors: the init kinds of the remap language,
  * seeded per key so a run is reproducible and independent of rule order.
  */
-import { createHash } from 'node:crypto';
+import { fanIn, fanOut } from '../random/fan-in.ts';
+import { rngFromLabel, type Rng } from '../random/rng.ts';
 import { numelOf } from '../checkpoint/py-value.ts';
 
 /** An init kind as the planner uses it (the remap AST's init, normalised). */
@@ -28,14 +29,15 @@ export const DEFAULT_SEED = 0;
  */
 export function initValues(init: InitSpec, context: InitContext, seed: number): Float64Array {
   const out = new Float64Array(numelOf(context.shape));
-  const random = seededRandom(`${seed}\0${context.key}`);
+  const rng = rngFromLabel(`${seed}\0${context.key}`);
+  const random = rng.uniform;
   switch (init.kind) {
     case 'zeros':
       return out;
     case 'ones':
       return out.fill(1);
     case 'normal':
-      return fillNormal(out, init.std, random);
+      return fillNormal(out, init.std, rng);
     case 'uniform':
       return fillUniform(out, init.low, init.high, random);
     case 'kaiming': {
@@ -83,53 +85,18 @@ function fillDefault(out: Float64Array, context: InitContext, random: () => numb
   return fillUniform(out, -rule.bound, rule.bound, random);
 }
 
-/** torch's `_calculate_fan_in_and_fan_out`: dim 1 times the receptive field (also right for ConvTranspose). */
-function fanIn(shape: number[]): number {
-  if (shape.length < 2) return Math.max(1, shape[0] ?? 1);
-  return Math.max(1, shape[1]! * numelOf(shape.slice(2)));
-}
-
-function fanOut(shape: number[]): number {
-  if (shape.length < 2) return Math.max(1, shape[0] ?? 1);
-  return Math.max(1, shape[0]! * numelOf(shape.slice(2)));
-}
 
 function fillUniform(out: Float64Array, low: number, high: number, random: () => number): Float64Array {
   for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * random();
   return out;
 }
 
-function fillNormal(out: Float64Array, std: number, random: () => number): Float64Array {
-  for (let i = 0; i < out.length; i += 2) {
-    // Box–Muller; 1 - u keeps the logarithm's argument in (0, 1].
-    const radius = std * Math.sqrt(-2 * Math.log(1 - random()));
-    const angle = 2 * Math.PI * random();
-    out[i] = radius * Math.cos(angle);
-    if (i + 1 < out.length) out[i + 1] = radius * Math.sin(angle);
-  }
+function fillNormal(out: Float64Array, std: number, rng: Rng): Float64Array {
+  const z = rng.normal(out.length);
+  for (let i = 0; i < out.length; i++) out[i] = std * z[i]!;
   return out;
 }
 
-/** Returns a uniform [0, 1) generator (xoshiro128**) seeded from the SHA-256 of `label`. */
-function seededRandom(label: string): () => number {
-  const digest = createHash('sha256').update(label).digest();
-  let [a, b, c, d] = [0, 4, 8, 12].map((i) => digest.readUInt32LE(i)) as [number, number, number, number];
-  return () => {
-    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
-    const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = rotl(d, 11);
-    return result / 2 ** 32;
-  };
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
 
 function trim(x: number): string {
   return Number(x.toPrecision(4)).toString();

@@ -24,7 +24,7 @@ import { emaConfig } from './ema.ts';
 import { checkInitLoad } from './check-init-load.ts';
 import { loadChecked, readResumeState, readStateDict, shapesOf, slotFromHost } from './load-training-weights.ts';
 import { hintsFromRemap, resolveParamPolicies, type ResolvedHint, type TrainHint } from './param-groups.ts';
-import { createRng, rngFromState } from './rng.ts';
+import { createRng, rngFromState } from '../random/rng.ts';
 import type { TrainConfig } from './train-config.ts';
 import type { TrainerState } from './train-step.ts';
 

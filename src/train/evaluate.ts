@@ -9,7 +9,7 @@ import { computeLoss } from '../model/loss.ts';
 import { inferenceWeights, type Policy } from '../model/policy.ts';
 import { sampleActions } from '../model/sample-actions.ts';
 import { inferenceTimesteps } from '../model/scheduler.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../random/rng.ts';
 import { batchTensors } from './train-step.ts';
 
 /** Returns the loss of `batch` without updating anything (robomimic `train_on_batch(validate=True)`). */

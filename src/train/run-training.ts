@@ -20,7 +20,7 @@ import { NonFiniteLossError, trainStep, type TrainerState } from './train-step.t
 import { sampledActionError, validationLoss } from './evaluate.ts';
 import { createProgress } from './progress.ts';
 import { openTrainingLog, rewindTrainingLog } from './training-log.ts';
-import { createRng } from './rng.ts';
+import { createRng } from '../random/rng.ts';
 import { buildTrainingPolicy, type LoadMode } from './build-training-policy.ts';
 import { saveTrainingCheckpoint } from './save-training-checkpoint.ts';
 

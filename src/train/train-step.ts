@@ -16,7 +16,7 @@ import { adamStep, newAdamSlot, type AdamConfig, type AdamSlot } from './adam.ts
 import { emaStep, type EmaConfig } from './ema.ts';
 import { lrFactor, stepsEveryBatch, type LrSchedule } from './lr-schedule.ts';
 import type { ParamPolicy } from './param-groups.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../random/rng.ts';
 
 /** Everything that changes from step to step, owned by the training loop. */
 export interface TrainerState {

@@ -8,7 +8,7 @@ import { createBatchSampler } from '../../src/data/batch-sampler.ts';
 import { openSequenceDataset } from '../../src/data/sequence-dataset.ts';
 import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
 import type { DataSpec } from '../../src/data/data-spec.ts';
-import { createRng } from '../../src/train/rng.ts';
+import { createRng } from '../../src/random/rng.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-prefetch-'));
 const spec: DataSpec = {

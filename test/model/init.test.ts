@@ -19,7 +19,7 @@ import { initialValues } from '../../src/model/init-weights.ts';
 import { loadPolicy } from '../../src/model/load-policy.ts';
 import { disposePolicy } from '../../src/model/policy.ts';
 import { policySchema } from '../../src/model/schema.ts';
-import { createRng } from '../../src/train/rng.ts';
+import { createRng } from '../../src/random/rng.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { REFERENCE_DIR } from './reference.ts';
 

@@ -9,17 +9,11 @@ import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { isDict, isTensor, isTuple } from '../../src/checkpoint/py-value.ts';
 import { readTensor } from '../../src/checkpoint/read-tensor.ts';
 import type { PyValue } from '../../src/checkpoint/types.ts';
+import { createRng } from '../../src/random/rng.ts';
 
-/** A seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
+/** A seeded uniform [0, 1) source, so a failing case can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).uniform;
 }
 
 const ZIP_SIGNATURES = [0x04034b50, 0x02014b50, 0x06054b50, 0x06064b50, 0x07064b50];

@@ -11,7 +11,7 @@ import { openSequenceDataset } from '../../src/data/sequence-dataset.ts';
 import { readBatch } from '../../src/data/read-batch.ts';
 import { sampledActionError } from '../../src/train/evaluate.ts';
 import { runTraining } from '../../src/train/run-training.ts';
-import { createRng } from '../../src/train/rng.ts';
+import { createRng } from '../../src/random/rng.ts';
 import { validateTrainConfig } from '../../src/train/train-config.ts';
 import { tinyConfigJson, writeTinyRun } from './tiny-run.ts';
 

@@ -12,7 +12,7 @@ import { createWeights, disposeWeights, stateDictFromWeights } from '../../src/m
 import { writeCheckpoint } from '../../src/checkpoint/write-checkpoint.ts';
 import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
 import { initialValues } from '../../src/model/init-weights.ts';
-import { createRng } from '../../src/train/rng.ts';
+import { createRng } from '../../src/random/rng.ts';
 import { checkpointTree } from '../../src/train/training-checkpoint.ts';
 
 const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;

@@ -1,8 +1,9 @@
 /**
- * The trainer's one source of randomness: a seeded xoshiro128** generator whose whole state is
- * four 32-bit words, so a checkpoint can record it and `--resume` continues the exact stream
- * (batch order, noise, timesteps, crops) an uninterrupted run would have drawn.
+ * The project's one source of randomness: a seeded xoshiro128** generator whose whole state is
+ * four 32-bit words, so a training checkpoint can record it and `--resume` continues the exact
+ * stream (batch order, noise, timesteps, crops) an uninterrupted run would have drawn.
  */
+import { createHash } from 'node:crypto';
 
 export interface Rng {
   /** Uniform in [0, 1), 32 bits of resolution. */
@@ -26,6 +27,15 @@ export function createRng(seed: number): Rng {
     return (z ^ (z >>> 16)) >>> 0;
   };
   return rngFromState([next(), next(), next(), next() | 1]);
+}
+
+/**
+ * Returns a generator seeded from the SHA-256 of `label`: one independent stream per label, so
+ * e.g. each reinitialised key gets the same values whatever order the rules visit keys in.
+ */
+export function rngFromLabel(label: string): Rng {
+  const digest = createHash('sha256').update(label).digest();
+  return rngFromState([0, 4, 8, 12].map((i) => digest.readUInt32LE(i)));
 }
 
 /** Returns a generator continuing from `state` (as `Rng.state()` returned it). */
