@@ -1,153 +1,105 @@
 /**
- * Benchmark of `surgery apply` on a ~1 GB robomimic-like checkpoint (model.nets + model.ema, aliased
- * camera encoders, fork key names) against the Python baseline torch.load → rename → torch.save, in one
- * run: wall time and peak memory of each (separate processes, /usr/bin/time), their ratios, plan time,
- * and a measurement of how untouched storage bytes are best copied here: by the kernel (copy_file_range
- * through fs.copyFile) or streamed through JavaScript buffers (what the zip writer does).
+ * `surgery apply` benchmark (issue 4). On the ~1 GB robomimic-like checkpoint of the I/O benchmark
+ * (bench/support/make-robomimic-checkpoint.ts), applies the real camera renames of
+ * remaps/droid-to-libero.remap (every `varied_camera_{1,2}_left_image` key of `model.nets` and
+ * `model.ema`) and times, in one run:
+ *   - `surgery plan` (in-process and the built CLI), target < 0.5 s;
+ *   - `bin/surgery.js apply` (fsync, the default) and the same apply with `durable: false` (no
+ *     fsync, like torch.save), side by side with Python torch.load → the same renames → torch.save;
+ *     targets ≤ 0.5× Python's wall time and ≤ 0.15× its peak RSS.
+ * Then checks that our output and Python's hold the same keys and equal tensors, and that camera 2
+ * still shares camera 1's storage in ours. How whole byte ranges are best copied is measured by
+ * bench/io.ts (c).
  *
- * Run: npm run build && node --import tsx bench/apply.ts [--keep]   (needs /usr/bin/python3 with torch; writes ~3 GB
- * to os.tmpdir()). The machine's disk and other processes make single runs noisy: run it on an idle machine.
+ *   npm run build && [ROUNDS=2] node --import tsx bench/apply.ts [--keep]   (writes ~3 GB to os.tmpdir())
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyRange } from '../src/checkpoint/copy-range.ts';
+import { fileURLToPath } from 'node:url';
 import { preparePlan } from '../src/plan/prepare-plan.ts';
+import { builtCli } from './support/built-cli.ts';
+import { makeRobomimicCheckpoint, PYTHON } from './support/make-robomimic-checkpoint.ts';
+import { describeLoad, formatHeader, formatRatio, formatRow, measure, measureRounds } from './support/measure.ts';
 
-const PYTHON = '/usr/bin/python3';
-const dir = mkdtempSync(join(tmpdir(), 'surgery-bench-apply-'));
-const checkpoint = join(dir, 'robomimic_like_1gb.pth');
-const remap = join(dir, 'cameras.remap');
+const APPLY_WITHOUT_FSYNC = fileURLToPath(new URL('./support/apply-without-fsync.ts', import.meta.url));
+const CAMERA = 'camera/image/varied_camera_{}_left_image';
+const RENAMES: Array<[string, string]> = [[CAMERA.replace('{}', '1'), 'agentview_rgb'], [CAMERA.replace('{}', '2'), 'eye_in_hand_rgb']];
 
-// Same layout idea as bench/io.ts: two state dicts of ~512 MB, camera 2 aliasing camera 1 as in DROID.
-const GENERATE = String.raw`
-import sys, torch, collections
-torch.manual_seed(0)
-cam = 'policy.obs_encoder.module.nets.obs.obs_nets.camera/image/varied_camera_{}_left_image'
-def nets():
-    sd = collections.OrderedDict()
-    for i in range(16):
-        w = torch.randn(1024, 1024, 3, 3) if i % 4 == 0 else torch.randn(512, 512, 3, 3)
-        sd[f'{cam.format(1)}.backbone.nets.{i}.weight'] = w
-        sd[f'{cam.format(2)}.backbone.nets.{i}.weight'] = w
-        sd[f'{cam.format(1)}.backbone.nets.{i}.bias'] = torch.randn(w.shape[0])
-    for i in range(12):
-        sd[f'policy.noise_pred_net.module.down_modules.{i}.weight'] = torch.randn(1024, 1024, 5)
-        sd[f'policy.noise_pred_net.module.down_modules.{i}.bias'] = torch.randn(1024)
-    return sd
-n = nets()
-shifted = {}
-e = collections.OrderedDict((k, shifted.setdefault(id(v), v + 0.01)) for k, v in n.items())
-torch.save({'model': {'nets': n, 'ema': e}, 'config': '{}', 'algo_name': 'diffusion_policy', 'shape_metadata': {'ac_dim': 10}}, sys.argv[1])
-`;
-
+// The same renames on keys and on `_metadata` module names, by plain string replacement.
 const BASELINE = String.raw`
-import sys, torch, time, resource
-t = time.time()
-ck = torch.load(sys.argv[1], map_location='cpu')
-for name in ['nets', 'ema']:
-    sd = ck['model'][name]
-    ck['model'][name] = type(sd)((k.replace('camera/image/varied_camera_1_left_image', 'agentview_rgb').replace('camera/image/varied_camera_2_left_image', 'eye_in_hand_rgb'), v) for k, v in sd.items())
-torch.save(ck, sys.argv[2])
+import sys, json, time, collections, torch
+started = time.perf_counter()
+renames = json.loads(sys.argv[3])
+def rename(name):
+    for old, new in renames:
+        name = name.replace(old, new)
+    return name
+ckpt = torch.load(sys.argv[1], map_location='cpu')
+for name in ('nets', 'ema'):
+    old = ckpt['model'][name]
+    new = collections.OrderedDict((rename(k), v) for k, v in old.items())
+    new._metadata = collections.OrderedDict((rename(k), v) for k, v in old._metadata.items())
+    ckpt['model'][name] = new
+torch.save(ckpt, sys.argv[2])
+print('%.3f' % (time.perf_counter() - started))
 `;
 
-function timed(command: string, args: string[]): { seconds: number; peakMiB: number } {
-  // Flush dirty pages first (the generated checkpoint, the previous run's output) so no run pays for another's writeback.
-  execFileSync('sync');
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
-  const [seconds, kib] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
-  return { seconds, peakMiB: kib / 1024 };
-}
+// Same keys, equal tensors in both state dicts; in ours, camera 2 still aliases camera 1 (one storage).
+const SAME_OUTPUT = String.raw`
+import sys, torch
+ours, theirs = torch.load(sys.argv[1]), torch.load(sys.argv[2])
+for d in ('nets', 'ema'):
+    a, b = ours['model'][d], theirs['model'][d]
+    assert list(a) == list(b), f'{d}: key lists differ: {sorted(set(a) ^ set(b))[:5]}'
+    assert all(torch.equal(a[k], b[k]) for k in b), f'{d}: a tensor differs'
+    shared = [k for k in a if 'eye_in_hand_rgb' in k]
+    assert shared and all(a[k].storage().data_ptr() == a[k.replace('eye_in_hand_rgb', 'agentview_rgb')].storage().data_ptr() for k in shared), f'{d}: camera aliasing lost'
+`;
 
-async function streamCopy(from: string, to: string, withCrc: boolean): Promise<void> {
-  const source = await open(from, 'r');
-  const target = await open(to, 'w');
-  try {
-    await copyRange({ handle: source, path: from, offset: 0 }, target, 0, (await source.stat()).size, withCrc);
-  } finally {
-    await Promise.all([source.close(), target.close()]);
-  }
-}
-
-async function main(): Promise<void> {
-  console.log(`bench dir ${dir}`);
-  execFileSync(PYTHON, ['-c', GENERATE, checkpoint]);
-  writeFileSync(remap, 'camera/image/varied_camera_1_left_image -> agentview_rgb\ncamera/image/varied_camera_2_left_image -> eye_in_hand_rgb\n');
-  const size = statSync(checkpoint).size;
-  console.log(`checkpoint: ${(size / 2 ** 30).toFixed(2)} GiB`);
+async function main(dir: string): Promise<void> {
+  const cli = builtCli();
+  const checkpoint = join(dir, 'robomimic_like_1gb.pth');
+  const remap = join(dir, 'cameras.remap');
+  console.log(`making ${checkpoint} with torch ...`);
+  makeRobomimicCheckpoint(checkpoint);
+  writeFileSync(remap, `version 1\n\n${RENAMES.map(([from, to]) => `${from} -> ${to}`).join('\n')}\n`);
+  console.log(`checkpoint: ${(statSync(checkpoint).size / 2 ** 30).toFixed(2)} GiB; ${describeLoad()}\n`);
 
   const planStart = performance.now();
   const prepared = await preparePlan({ source: checkpoint, remaps: [remap], mode: 'strict', fill: true });
   const planSeconds = (performance.now() - planStart) / 1000;
-  if (!prepared.plan?.ok) throw new Error('bench plan failed');
+  if (!prepared.plan?.ok) throw new Error('the benchmark plan failed: run `surgery plan` on the kept files (--keep) to see why');
+  const planRun = measure(process.execPath, [cli, 'plan', checkpoint, remap, '--format', 'json']);
+  console.log(`plan (opens the checkpoint and resolves, no tensor bytes)   target < 0.5 s`);
+  console.log(`    in-process                               ${planSeconds.toFixed(3)} s`);
+  console.log(`    bin/surgery.js plan (process)            ${planRun.seconds.toFixed(2)} s wall, ${planRun.cpuSeconds.toFixed(2)} s CPU, peak ${planRun.peakMiB.toFixed(0)} MiB\n`);
 
-  // The surgery itself (runApply, what the command calls), and the whole CLI, which also pays for loading every
-  // command module (the trainer's tfjs among them). Built JavaScript (npm run build) is what users run; without it
-  // tsx compiles TypeScript on the fly, which costs ~75 MiB and ~2 s more.
-  const built = existsSync('dist/src/plan/run-apply.js');
-  const loader = built ? [] : ['--import', 'tsx'];
-  const core = `import { runApply } from './${built ? 'dist/src/plan/run-apply.js' : 'src/plan/run-apply.ts'}'; const o = await runApply({ source: process.argv[1], remaps: [process.argv[2]], output: process.argv[3], mode: 'strict', fill: true, format: 'json', colour: false }); if (o.exitCode) throw new Error(o.stdout + o.stderr);`;
-  const cliEntry = built ? ['bin/surgery.js'] : ['--import', 'tsx', '--input-type=module', '-e', "import { main } from './src/cli/main.ts'; await main(process.argv.slice(1));"];
-  console.log(built ? 'running the built JavaScript (dist/)' : 'dist/ not built: running through tsx (npm run build for the real numbers)');
-  // Two rounds in alternating order; each figure is the better of its two runs.
-  const runs: Record<'ours' | 'cli' | 'python', Array<{ seconds: number; peakMiB: number }>> = { ours: [], cli: [], python: [] };
-  for (let round = 0; round < 2; round++) {
-    const order = round === 0 ? (['python', 'ours', 'cli'] as const) : (['cli', 'ours', 'python'] as const);
-    for (const which of order) {
-      if (which === 'ours') runs.ours.push(timed(process.execPath, [...loader, '--input-type=module', '-e', core, checkpoint, remap, join(dir, 'ours.pth')]));
-      if (which === 'cli') runs.cli.push(timed(process.execPath, [...cliEntry, 'apply', checkpoint, remap, '-o', join(dir, `cli-${round}.pth`), '--format', 'json']));
-      if (which === 'python') runs.python.push(timed(PYTHON, ['-c', BASELINE, checkpoint, join(dir, 'python.pth')]));
-    }
-    rmSync(join(dir, `cli-${round}.pth`));
-    if (round === 0) rmSync(join(dir, 'ours.pth'));
-  }
-  const better = (list: Array<{ seconds: number; peakMiB: number }>) => ({ seconds: Math.min(...list.map((r) => r.seconds)), peakMiB: Math.max(...list.map((r) => r.peakMiB)) });
-  const ours = better(runs.ours);
-  const wholeCli = better(runs.cli);
-  const python = better(runs.python);
-  // Same keys, same bytes: the two outputs must load to equal tensors.
-  execFileSync(PYTHON, ['-c', `import torch,sys\na=torch.load(sys.argv[1]);b=torch.load(sys.argv[2])\nassert all(torch.equal(a['model'][d][k], b['model'][d][k]) for d in ['nets','ema'] for k in b['model'][d])`, join(dir, 'ours.pth'), join(dir, 'python.pth')]);
+  const rounds = Number(process.env.ROUNDS ?? 2);
+  const [ours, oursNoFsync, python] = ['ours.pth', 'ours-no-fsync.pth', 'python.pth'].map((name) => join(dir, name)) as [string, string, string];
+  const best = measureRounds(rounds, {
+    cli: () => measure(process.execPath, [cli, 'apply', checkpoint, remap, '-o', ours, '--format', 'json']),
+    noFsync: () => measure(process.execPath, ['--import', 'tsx', APPLY_WITHOUT_FSYNC, checkpoint, oursNoFsync, remap]),
+    python: () => measure(PYTHON, ['-c', BASELINE, checkpoint, python, JSON.stringify(RENAMES)]),
+  });
+  console.log(formatHeader(`apply (camera renames), best of ${rounds}`));
+  console.log(formatRow('bin/surgery.js apply, fsync (the default)', best.cli));
+  console.log(`${formatRow('apply, durable: false (no fsync; tsx)', best.noFsync)}   (in-process ${best.noFsync.stdout} s)`);
+  console.log(`${formatRow('python torch.load/rename/torch.save', best.python)}   (in-process ${best.python.stdout} s)`);
+  console.log(formatRatio('ratio CLI/python, fsync', best.cli, best.python));
+  console.log(formatRatio('ratio no-fsync/python (python: no fsync)', best.noFsync, best.python));
+  console.log('    (the no-fsync run goes through tsx, which adds its start-up and compile time and memory to our figures)');
 
-  console.log(`plan (open + resolve, no tensor bytes): ${planSeconds.toFixed(3)} s  (target < 0.5 s)`);
-  console.log(`surgery apply (runApply):  ${ours.seconds.toFixed(2)} s, peak ${ours.peakMiB.toFixed(0)} MiB`);
-  console.log(`surgery apply (whole CLI): ${wholeCli.seconds.toFixed(2)} s, peak ${wholeCli.peakMiB.toFixed(0)} MiB`);
-  console.log(`python baseline: ${python.seconds.toFixed(2)} s, peak ${python.peakMiB.toFixed(0)} MiB`);
-  console.log(`ratios (runApply / python): wall ${(ours.seconds / python.seconds).toFixed(3)}x (target <= 0.5), peak memory ${(ours.peakMiB / python.peakMiB).toFixed(3)}x (target <= 0.15)`);
-  console.log(`ratios (whole CLI / python): wall ${(wholeCli.seconds / python.seconds).toFixed(3)}x, peak memory ${(wholeCli.peakMiB / python.peakMiB).toFixed(3)}x`);
-
-  // Each copy is timed into the page cache and again to disk (ending with fsync, as the atomic writer does); the
-  // order rotates each round and the median is reported.
-  const kinds = ['kernel', 'stream', 'stream+crc'] as const;
-  const copies: Record<string, number[]> = {};
-  for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < kinds.length; i++) {
-      const kind = kinds[(i + round) % kinds.length]!;
-      for (const durable of [false, true]) {
-        const target = join(dir, `copy-${kind}.bin`);
-        const start = performance.now();
-        if (kind === 'kernel') copyFileSync(checkpoint, target);
-        else await streamCopy(checkpoint, target, kind === 'stream+crc');
-        if (durable) {
-          const handle = await open(target, 'r+');
-          await handle.sync();
-          await handle.close();
-        }
-        (copies[`${kind}${durable ? ' + fsync' : ''}`] ??= []).push((performance.now() - start) / 1000);
-        rmSync(target);
-      }
-    }
-  }
-
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`copy ${(size / 2 ** 30).toFixed(2)} GiB, median of 3 (kernel = fs.copyFile → copy_file_range; stream = 8 MiB JS buffers):`);
-  for (const [kind, times] of Object.entries(copies)) console.log(`  ${kind.padEnd(20)} ${median(times).toFixed(2)} s`);
+  execFileSync(PYTHON, ['-c', SAME_OUTPUT, ours, python], { stdio: 'inherit' });
+  execFileSync(PYTHON, ['-c', SAME_OUTPUT, oursNoFsync, python], { stdio: 'inherit' });
+  console.log('    outputs checked: same keys and equal tensors as Python\'s, camera 2 still aliases camera 1');
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'surgery-bench-apply-'));
 try {
-  await main();
+  await main(dir);
 } finally {
-  if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  if (process.argv.includes('--keep')) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
