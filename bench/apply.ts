@@ -7,7 +7,7 @@
  *   - `bin/surgery.js apply` (fsync, the default) and the same apply with `durable: false` (no
  *     fsync, like torch.save), side by side with Python torch.load → the same renames → torch.save;
  *     targets ≤ 0.5× Python's wall time and ≤ 0.15× its peak RSS.
- * Then checks that our output and Python's hold the same keys and equal tensors, and that camera 2
+ * Then checks that our outputs and Python's hold the same keys, `_metadata` and equal tensors, and that camera 2
  * still shares camera 1's storage in ours. How whole byte ranges are best copied is measured by
  * bench/io.ts (c).
  *
@@ -46,13 +46,14 @@ torch.save(ckpt, sys.argv[2])
 print('%.3f' % (time.perf_counter() - started))
 `;
 
-// Same keys, equal tensors in both state dicts; in ours, camera 2 still aliases camera 1 (one storage).
+// Same keys, `_metadata` and equal tensors in both state dicts; in ours, camera 2 still aliases camera 1 (one storage).
 const SAME_OUTPUT = String.raw`
 import sys, torch
 ours, theirs = torch.load(sys.argv[1]), torch.load(sys.argv[2])
 for d in ('nets', 'ema'):
     a, b = ours['model'][d], theirs['model'][d]
     assert list(a) == list(b), f'{d}: key lists differ: {sorted(set(a) ^ set(b))[:5]}'
+    assert dict(a._metadata) == dict(b._metadata), f'{d}: _metadata differs'
     assert all(torch.equal(a[k], b[k]) for k in b), f'{d}: a tensor differs'
     shared = [k for k in a if 'eye_in_hand_rgb' in k]
     assert shared and all(a[k].storage().data_ptr() == a[k.replace('eye_in_hand_rgb', 'agentview_rgb')].storage().data_ptr() for k in shared), f'{d}: camera aliasing lost'
@@ -93,7 +94,7 @@ async function main(dir: string): Promise<void> {
 
   execFileSync(PYTHON, ['-c', SAME_OUTPUT, ours, python], { stdio: 'inherit' });
   execFileSync(PYTHON, ['-c', SAME_OUTPUT, oursNoFsync, python], { stdio: 'inherit' });
-  console.log('    outputs checked: same keys and equal tensors as Python\'s, camera 2 still aliases camera 1');
+  console.log('    outputs checked: same keys, _metadata and equal tensors as Python\'s, camera 2 still aliases camera 1');
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-bench-apply-'));

@@ -14,13 +14,13 @@
  *
  *   npm run build && [ROUNDS=3] node --import tsx bench/io.ts [--keep]
  */
+import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { copyFile, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
 import { copyRange, writeFully } from '../src/checkpoint/copy-range.ts';
 import { inspectCheckpoint } from '../src/inspect/inspect-checkpoint.ts';
 import { builtCli } from './support/built-cli.ts';
