@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KeyPattern, RangeDim, Statement } from '../../grammar/ast.ts';
+import { patternsOf } from '../../grammar/index.ts';
 import { MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics.ts';
 import { ANY_STATE_DICT, findStateDict, type ModelSchema, type StateDictSchema } from './model-schema.ts';
 import type { Plan, RuleUsage, StateDictPlan, Verdict } from './plan-types.ts';
@@ -202,26 +203,10 @@ function withSuggestion(message: string, pattern: KeyPattern, candidates: string
   return suggestion ? `${message} Did you mean "${suggestion}"?` : message;
 }
 
+/** The pattern a rule's "matches nothing" points at: an assignment's source, else the first pattern it has. */
 function primaryPattern(statement: Statement): KeyPattern | null {
-  switch (statement.kind) {
-    case 'Rename':
-      return statement.from;
-    case 'Drop':
-    case 'Reinit':
-    case 'Allow':
-    case 'Freeze':
-    case 'Lr':
-    case 'Cast':
-      return statement.pattern;
-    case 'Assign':
-      return statement.source ?? statement.target;
-    case 'ExpectWithin':
-      return statement.scope;
-    case 'ExpectCount':
-      return statement.scope;
-    default:
-      return null;
-  }
+  if (statement.kind === 'Assign') return statement.source ?? statement.target;
+  return patternsOf(statement)[0] ?? null;
 }
 
 /** Merges the same problem found in several state dicts into one diagnostic. */

@@ -1,17 +1,8 @@
 /** `surgery predict CKPT --obs OBS [--noise NOISE] [--out OUT]`: policy actions for an observation batch (EMA weights). */
 import type { CommandModule } from 'yargs';
-import type { BackendChoice } from '../../model/backend.ts';
+import type { PredictOptions } from '../../model/predict.ts';
 
-interface PredictArgs {
-  checkpoint: string;
-  obs: string;
-  noise?: string;
-  out?: string;
-  seed: number;
-  backend: BackendChoice;
-}
-
-export const predictCommand: CommandModule<object, PredictArgs> = {
+export const predictCommand: CommandModule<object, PredictOptions> = {
   command: 'predict <checkpoint>',
   describe: 'Sample actions for an observation batch with a checkpoint\'s EMA weights',
   builder: (yargs) =>
