@@ -14,6 +14,8 @@ import { ZipWriter } from './zip/zip-writer.ts';
 /** The serialization version torch ≥ 1.6 writes and reads. */
 const TORCH_ZIP_VERSION = '3\n';
 const encoder = new TextEncoder();
+/** How many storages ahead of the copy their offsets are looked up. */
+const OFFSETS_AHEAD = 16;
 
 /** Writes the pickled tree and its storages into `handle` as archive `archiveName`; returns the file size. */
 export async function writeTorchZip(handle: FileHandle, pickled: Pickled, archiveName: string): Promise<number> {
@@ -23,8 +25,11 @@ export async function writeTorchZip(handle: FileHandle, pickled: Pickled, archiv
   try {
     await addBytes(zip, handle, `${archiveName}/data.pkl`, pickled.bytes);
     await addBytes(zip, handle, `${archiveName}/byteorder`, encoder.encode('little'));
-    for (const { key, storage } of pickled.storages) {
-      await addStorage(zip, handle, `${archiveName}/data/${key}`, storage, sources, buffers);
+    const storages = pickled.storages;
+    for (let i = 0; i < Math.min(OFFSETS_AHEAD, storages.length); i++) prefetchOffset(storages[i]!.storage);
+    for (let i = 0; i < storages.length; i++) {
+      if (i + OFFSETS_AHEAD < storages.length) prefetchOffset(storages[i + OFFSETS_AHEAD]!.storage);
+      await addStorage(zip, handle, `${archiveName}/data/${storages[i]!.key}`, storages[i]!.storage, sources, buffers);
     }
     await addBytes(zip, handle, `${archiveName}/version`, encoder.encode(TORCH_ZIP_VERSION));
     return await zip.finish();
@@ -38,6 +43,16 @@ function addBytes(zip: ZipWriter, handle: FileHandle, name: string, bytes: Uint8
     await writeFully(handle, bytes, bytes.byteLength, offset);
     return crc32(bytes);
   });
+}
+
+/**
+ * Starts resolving a storage's data offset. For a zip member that costs an open, a header read and
+ * a close; looked up a window ahead, they overlap one another and the copies instead of stalling
+ * before each storage (630 storages: ~100 ms one by one). The window bounds the descriptors open at
+ * once. Offsets are memoised, so `addStorage` awaits the same promise and its errors surface there.
+ */
+function prefetchOffset(storage: Storage): void {
+  if (storage.source.kind === 'file' && storage.source.deflatedSize === undefined) storage.source.offset().catch(() => undefined);
 }
 
 async function addStorage(zip: ZipWriter, handle: FileHandle, name: string, storage: Storage, sources: Map<string, FileHandle>, buffers: CopyBuffers): Promise<void> {

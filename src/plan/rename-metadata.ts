@@ -4,8 +4,11 @@
  */
 import { renameMetadata as renameModulePaths } from '../checkpoint/rename-keys.ts';
 import type { PyValue } from '../checkpoint/types.ts';
+import type { KeySpec } from './model-schema.ts';
 import type { NumberedStatement } from './rule-refs.ts';
 import { walkRules } from './walk-rules.ts';
+
+const NO_SPEC: KeySpec = { shape: [], dtype: 'float32' };
 
 /**
  * Returns `metadata` with the plan's rename statements applied to its module prefixes, each renamed
@@ -15,6 +18,10 @@ import { walkRules } from './walk-rules.ts';
 export function renameMetadata(metadata: PyValue | undefined, statements: NumberedStatement[]): PyValue | undefined {
   if (metadata === undefined) return metadata;
   const renames = statements.filter((s) => s.statement.kind === 'Rename');
-  const renameKey = (key: string) => walkRules(new Map([[key, { shape: [], dtype: 'float32' as const }]]), renames).entries[0]?.key ?? key;
-  return renameModulePaths(metadata, renameKey);
+  // Renames act on each key alone, so one walk over every name renameModulePaths asks about gives
+  // the same answers as one walk per name (a walk per name cost ~30 ms on a DROID checkpoint).
+  const asked: string[] = [];
+  renameModulePaths(metadata, (key) => (asked.push(key), key));
+  const renamed = new Map(walkRules(new Map(asked.map((key) => [key, NO_SPEC])), renames).entries.map((e) => [e.sourceKey, e.key]));
+  return renameModulePaths(metadata, (key) => renamed.get(key) ?? key);
 }

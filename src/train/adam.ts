@@ -33,30 +33,54 @@ function zerosVariable(like: tf.Tensor): tf.Variable {
   return variable;
 }
 
+/** One parameter's update: the live weight, its gradient, its optimizer state and learning rate. */
+export interface AdamUpdate {
+  param: tf.Variable;
+  grad: tf.Tensor;
+  slot: AdamSlot;
+  lr: number;
+}
+
 /**
- * Updates `param` in place with one step of `config` at learning rate `lr`, and `slot` with it.
+ * Updates every parameter and its slot in place with one step of `config` (returns nothing).
  * Scalars round to float32 and products associate as torch's CPU kernels write them
  * (`addcmul`: (value·g)·g; `addcdiv`: (value·m)/denom), so results agree to float32 rounding.
+ * The scalar operands are uploaded once per call and shared by all parameters (each upload is a
+ * backend round trip, several per parameter otherwise); each parameter's temporaries are freed
+ * before the next one's are made, so the peak stays one parameter's worth.
  */
-export function adamStep(config: AdamConfig, param: tf.Variable, grad: tf.Tensor, slot: AdamSlot, lr: number): void {
+export function adamStep(config: AdamConfig, updates: AdamUpdate[]): void {
   const [beta1, beta2] = config.betas;
-  slot.step += 1;
-  const step = slot.step;
-  tf.tidy(() => {
-    let g = grad;
-    if (config.kind === 'adamw') {
-      param.assign(tf.mul(param, tf.scalar(1 - lr * config.weightDecay)));
-    } else if (config.weightDecay !== 0) {
-      g = tf.add(g, tf.mul(param, tf.scalar(config.weightDecay)));
+  const scalars = new Map<number, tf.Scalar>();
+  // Kept out of the per-parameter tidies (they are made inside one and used by all), disposed below.
+  const scalar = (value: number): tf.Scalar => {
+    let s = scalars.get(value);
+    if (!s) scalars.set(value, (s = tf.keep(tf.scalar(value))));
+    return s;
+  };
+  try {
+    for (const { param, grad, slot, lr } of updates) {
+      slot.step += 1;
+      const step = slot.step;
+      const biasCorrection1 = 1 - beta1 ** step;
+      const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+      const stepSize = lr / biasCorrection1;
+      tf.tidy(() => {
+        let g = grad;
+        if (config.kind === 'adamw') {
+          param.assign(tf.mul(param, scalar(1 - lr * config.weightDecay)));
+        } else if (config.weightDecay !== 0) {
+          g = tf.add(g, tf.mul(param, scalar(config.weightDecay)));
+        }
+        const m = tf.add(tf.mul(slot.expAvg, scalar(beta1)), tf.mul(g, scalar(1 - beta1)));
+        const v = tf.add(tf.mul(slot.expAvgSq, scalar(beta2)), tf.mul(tf.mul(g, scalar(1 - beta2)), g));
+        slot.expAvg.assign(m);
+        slot.expAvgSq.assign(v);
+        const denom = tf.add(tf.div(tf.sqrt(v), scalar(biasCorrection2Sqrt)), scalar(config.eps));
+        param.assign(tf.add(param, tf.div(tf.mul(m, scalar(-stepSize)), denom)));
+      });
     }
-    const m = tf.add(tf.mul(slot.expAvg, tf.scalar(beta1)), tf.mul(g, tf.scalar(1 - beta1)));
-    const v = tf.add(tf.mul(slot.expAvgSq, tf.scalar(beta2)), tf.mul(tf.mul(g, tf.scalar(1 - beta2)), g));
-    slot.expAvg.assign(m);
-    slot.expAvgSq.assign(v);
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const stepSize = lr / biasCorrection1;
-    const denom = tf.add(tf.div(tf.sqrt(v), tf.scalar(biasCorrection2Sqrt)), tf.scalar(config.eps));
-    param.assign(tf.add(param, tf.div(tf.mul(m, tf.scalar(-stepSize)), denom)));
-  });
+  } finally {
+    tf.dispose([...scalars.values()]);
+  }
 }

@@ -44,8 +44,10 @@ export function emaStep(config: EmaConfig, pairs: EmaPair[], optimizationStep: n
     const keep = tf.scalar(decay);
     const take = tf.scalar(1 - decay);
     for (const { ema, param, trainable } of pairs) {
-      // torch: ema.mul_(decay).add_(param, alpha=1 - decay).
-      ema.assign(trainable ? tf.add(tf.mul(ema, keep), tf.mul(param, take)) : param);
+      // torch: ema.mul_(decay).add_(param, alpha=1 - decay). The inner tidy frees each parameter's
+      // temporaries before the next, so the peak stays one parameter's worth.
+      if (trainable) tf.tidy(() => ema.assign(tf.add(tf.mul(ema, keep), tf.mul(param, take))));
+      else ema.assign(param);
     }
   });
   return decay;

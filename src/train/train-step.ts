@@ -87,9 +87,11 @@ export function trainStep(state: TrainerState, batch: Batch): StepResult {
   try {
     const { value, grads } = tf.variableGrads(() => computeLoss(policy, inputs, draws, { draws: randomizers }), vars);
     const gradList = live.map((_, i) => grads[vars[i]!.name]!);
+    // One read back per step, for the loss and the gradient norms together: it is the step's only
+    // synchronisation with the backend (on a GPU each read waits for the queued work).
     const [loss, gradNorms] = tf.tidy(() => {
       const norms = gradList.length ? tf.addN(gradList.map((g) => tf.sum(tf.square(g)))) : tf.scalar(0);
-      return [value.dataSync()[0]!, norms.dataSync()[0]!];
+      return Array.from(tf.stack([value, norms]).dataSync()) as [number, number];
     });
     value.dispose();
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorms)) {
@@ -97,10 +99,10 @@ export function trainStep(state: TrainerState, batch: Batch): StepResult {
       throw new NonFiniteLossError(state.step + 1, Number.isFinite(loss) ? gradNorms : loss, batch.refs);
     }
     const lr = state.baseLr * lrFactor(state.schedule, state.schedulerEpoch);
-    live.forEach((p, i) => {
-      const slot = (state.slots[p.id] ??= newAdamSlot(vars[i]!));
-      adamStep(state.optimizer, vars[i]!, gradList[i]!, slot, lr * state.paramPolicies[p.id]!.lrFactor);
-    });
+    adamStep(
+      state.optimizer,
+      live.map((p, i) => ({ param: vars[i]!, grad: gradList[i]!, slot: (state.slots[p.id] ??= newAdamSlot(vars[i]!)), lr: lr * state.paramPolicies[p.id]!.lrFactor })),
+    );
     tf.dispose(gradList);
     if (state.ema && policy.ema) {
       const pairs = policy.schema.params.map((p) => ({

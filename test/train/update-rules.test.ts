@@ -71,7 +71,7 @@ for (const name of ['fork_libero_tiny', 'fork_droid_tiny', 'upstream_libero_tiny
       const param = variableOf(p.before, p.shape, true);
       const grad = tf.tensor(p.grad, p.shape);
       const slot = newAdamSlot(param);
-      adamStep(config, param, grad, slot, o.lr);
+      adamStep(config, [{ param, grad, slot, lr: o.lr }]);
       const after = param.dataSync();
       // The update itself is ~lr; compare it as well as the parameter, so a wrong update cannot hide in rounding.
       const delta = Float32Array.from(after, (v, i) => v - p.before[i]!);
@@ -102,7 +102,7 @@ test('Adam and AdamW keep moments across steps and weight decay differs as torch
     let v = 0;
     for (let step = 1; step <= 3; step++) {
       const grad = tf.tensor([g]);
-      adamStep(config, param, grad, slot, lr);
+      adamStep(config, [{ param, grad, slot, lr }]);
       grad.dispose();
       if (kind === 'adamw') p *= 1 - lr * 0.01;
       const ge = kind === 'adam' ? g + 0.01 * p : g;
