@@ -6,7 +6,7 @@ import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type { Diagnostic, Span } from '../src/diagnostics.ts';
 import { invariant } from '../src/invariant.ts';
 import type * as A from './ast.ts';
-import { Capture, Dot, DoubleStar, Quoted, Star } from './lexer.ts';
+import { Capture, DoubleStar, Quoted, Star, tokenEnd } from './lexer.ts';
 
 /** Where the builder is: the file name for spans and the diagnostics it reports. */
 export interface BuildContext {
@@ -18,40 +18,41 @@ const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 const INTEGER = /^\d+$/;
 const CAPTURE = /^\{([A-Za-z_][A-Za-z0-9_]*)(?::(\*\*?))?\}$/;
 
-/** Returns the AST node for one `statement` CST node. */
-export function buildStatement(node: CstNode, ctx: BuildContext): A.Statement {
+/**
+ * Returns the AST node for one `statement` CST node.
+ *
+ * @param span the statement's span: from its first token to its last (a statement is all the tokens of its line).
+ */
+export function buildStatement(node: CstNode, span: Span, ctx: BuildContext): A.Statement {
   const inner = onlyNode(node);
-  if (inner.name === 'keyRule') return keyRule(onlyNode(inner), maybeToken(node, 'Optional'), ctx);
+  if (inner.name === 'keyRule') return keyRule(onlyNode(inner), maybeToken(node, 'Optional') !== undefined, span, ctx);
   const build = STATEMENT_BUILDERS[inner.name];
   invariant(build, `no AST builder for rule ${inner.name}`);
-  return build(inner, ctx);
+  return build(inner, span, ctx);
 }
 
-/** Returns a key rule's node; `optional` (the keyword, when written) marks it and starts its span. */
-function keyRule(n: CstNode, optional: IToken | undefined, ctx: BuildContext): A.KeyRule {
+/** Returns a key rule's node; `optional` (the keyword was written) marks it. */
+function keyRule(n: CstNode, optional: boolean, span: Span, ctx: BuildContext): A.KeyRule {
   const build = KEY_RULE_BUILDERS[n.name];
   invariant(build, `no AST builder for rule ${n.name}`);
-  const rule = build(n, ctx);
-  if (optional) {
-    rule.optional = true;
-    rule.span = { file: ctx.file, start: optional.startOffset, end: rule.span.end };
-  }
+  const rule = build(n, span, ctx);
+  if (optional) rule.optional = true;
   return rule;
 }
 
-type Builder = (node: CstNode, ctx: BuildContext) => A.Statement;
-type KeyRuleBuilder = (node: CstNode, ctx: BuildContext) => A.KeyRule;
+type Builder = (node: CstNode, span: Span, ctx: BuildContext) => A.Statement;
+type KeyRuleBuilder = (node: CstNode, span: Span, ctx: BuildContext) => A.KeyRule;
 
 const STATEMENT_BUILDERS: Readonly<Record<string, Builder>> = {
-  versionStatement: (n, ctx) => ({ kind: 'Version', span: nodeSpan(n, ctx), version: integer(node(n, 'number'), ctx) }),
-  inStatement: (n, ctx) => ({ kind: 'In', span: nodeSpan(n, ctx), scopes: nodes(n, 'pattern').map((p) => pattern(p, ctx)) }),
-  letStatement: (n, ctx) => {
+  versionStatement: (n, span, ctx) => ({ kind: 'Version', span, version: integer(node(n, 'number'), ctx) }),
+  inStatement: (n, span, ctx) => ({ kind: 'In', span, scopes: nodes(n, 'pattern').map((p) => pattern(p, ctx)) }),
+  letStatement: (n, span, ctx) => {
     const name = token(n, 'Word');
-    return { kind: 'Let', span: nodeSpan(n, ctx), name: nameOf(name, ctx), range: range(node(n, 'range'), ctx) };
+    return { kind: 'Let', span, name: nameOf(name, ctx), range: range(node(n, 'range'), ctx) };
   },
-  onMismatchStatement: (n, ctx) => ({
+  onMismatchStatement: (n, span, ctx) => ({
     kind: 'OnMismatch',
-    span: nodeSpan(n, ctx),
+    span,
     action: maybeToken(n, 'Reinit') ? 'reinit' : 'error',
     init: maybeNode(n, 'initSpec') ? initSpec(node(n, 'initSpec'), ctx) : null,
   }),
@@ -60,32 +61,32 @@ const STATEMENT_BUILDERS: Readonly<Record<string, Builder>> = {
 
 /** Builders of the `keyRule` alternatives; each node starts as not optional (`keyRule` marks it). */
 const KEY_RULE_BUILDERS: Readonly<Record<string, KeyRuleBuilder>> = {
-  dropStatement: (n, ctx) => ({ kind: 'Drop', span: nodeSpan(n, ctx), optional: false, pattern: pattern(node(n, 'pattern'), ctx) }),
-  reinitStatement: (n, ctx) => ({
+  dropStatement: (n, span, ctx) => ({ kind: 'Drop', span, optional: false, pattern: pattern(node(n, 'pattern'), ctx) }),
+  reinitStatement: (n, span, ctx) => ({
     kind: 'Reinit',
-    span: nodeSpan(n, ctx),
+    span,
     optional: false,
     pattern: pattern(node(n, 'pattern'), ctx),
     init: maybeNode(n, 'initSpec') ? initSpec(node(n, 'initSpec'), ctx) : null,
   }),
-  allowStatement: (n, ctx) => ({
+  allowStatement: (n, span, ctx) => ({
     kind: 'Allow',
-    span: nodeSpan(n, ctx),
+    span,
     optional: false,
     what: maybeToken(n, 'Missing') ? 'missing' : 'unexpected',
     pattern: pattern(node(n, 'pattern'), ctx),
   }),
-  freezeStatement: (n, ctx) => ({
+  freezeStatement: (n, span, ctx) => ({
     kind: 'Freeze',
-    span: nodeSpan(n, ctx),
+    span,
     optional: false,
     pattern: pattern(node(n, 'pattern'), ctx),
     steps: maybeNode(n, 'number') ? integer(node(n, 'number'), ctx) : null,
   }),
   lrStatement: lrStatement,
-  castStatement: (n, ctx) => ({
+  castStatement: (n, span, ctx) => ({
     kind: 'Cast',
-    span: nodeSpan(n, ctx),
+    span,
     optional: false,
     pattern: pattern(node(n, 'pattern'), ctx),
     dtype: nameOf(token(n, 'Word'), ctx),
@@ -93,16 +94,16 @@ const KEY_RULE_BUILDERS: Readonly<Record<string, KeyRuleBuilder>> = {
   mapping: mapping,
 };
 
-function expectStatement(n: CstNode, ctx: BuildContext): A.Statement {
+function expectStatement(n: CstNode, span: Span, ctx: BuildContext): A.Statement {
   const metricToken = onlyToken(node(n, 'metric'));
   const metric = nameOf(metricToken, ctx);
   if (maybeToken(n, 'Within')) {
-    return { kind: 'ExpectWithin', span: nodeSpan(n, ctx), metric, scope: pattern(node(n, 'pattern'), ctx) };
+    return { kind: 'ExpectWithin', span, metric, scope: pattern(node(n, 'pattern'), ctx) };
   }
   const comparator = token(n, 'Comparator');
   return {
     kind: 'ExpectCount',
-    span: nodeSpan(n, ctx),
+    span,
     metric,
     comparator: comparator.image as A.Comparator,
     comparatorSpan: tokenSpan(comparator, ctx),
@@ -113,7 +114,7 @@ function expectStatement(n: CstNode, ctx: BuildContext): A.Statement {
   };
 }
 
-function lrStatement(n: CstNode, ctx: BuildContext): A.LrStatement {
+function lrStatement(n: CstNode, span: Span, ctx: BuildContext): A.LrStatement {
   const whole = token(n, 'factor');
   const fraction = maybeToken(n, 'factorFraction');
   const tokens = fraction ? [whole, token(n, 'factorDot'), fraction] : [whole];
@@ -121,19 +122,19 @@ function lrStatement(n: CstNode, ctx: BuildContext): A.LrStatement {
   let factor = Number.NaN;
   if (text.startsWith('x') && NUMBER.test(text.slice(1)) && adjacent(tokens)) factor = Number(text.slice(1));
   else report(ctx, 'remap/invalid-factor', `expected a factor like 'x0.1' after 'lr', found '${text}'`, spanOf(tokens, ctx));
-  return { kind: 'Lr', span: nodeSpan(n, ctx), optional: false, factor, pattern: pattern(node(n, 'pattern'), ctx) };
+  return { kind: 'Lr', span, optional: false, factor, pattern: pattern(node(n, 'pattern'), ctx) };
 }
 
-function mapping(n: CstNode, ctx: BuildContext): A.RenameStatement | A.AssignStatement {
+function mapping(n: CstNode, span: Span, ctx: BuildContext): A.RenameStatement | A.AssignStatement {
   const left = pattern(node(n, 'left'), ctx);
   if (maybeToken(n, 'Arrow')) {
     const right = pattern(node(n, 'right'), ctx);
     const scope = left.segments.length === 1 && !left.segments[0]!.parts.some((p) => p.kind === 'Wildcard' && p.many);
-    return { kind: 'Rename', span: nodeSpan(n, ctx), optional: false, scope: scope ? 'segment' : 'key', from: left, to: right };
+    return { kind: 'Rename', span, optional: false, scope: scope ? 'segment' : 'key', from: left, to: right };
   }
   return {
     kind: 'Assign',
-    span: nodeSpan(n, ctx),
+    span,
     optional: false,
     target: left,
     targetSlice: maybeNode(n, 'leftSlice') ? slice(node(n, 'leftSlice'), ctx) : null,
@@ -143,25 +144,29 @@ function mapping(n: CstNode, ctx: BuildContext): A.RenameStatement | A.AssignSta
 }
 
 /**
- * Returns the pattern, splitting its tokens into segments at the dots. Reports spaces between its tokens (`a b`,
+ * Returns the pattern, splitting its parts into segments at the dots. Reports spaces between its tokens (`a b`,
  * `a. b`), which the grammar cannot see: the tokens are contiguous exactly when their lengths add up to the extent.
  */
 function pattern(n: CstNode, ctx: BuildContext): A.KeyPattern {
-  const span = nodeSpan(n, ctx);
-  const tokens = sourceOrder(n);
+  const parts = partTokens(n);
+  const dots = (n.children['Dot'] ?? []) as IToken[];
+  const span = between(parts[0]!, parts[parts.length - 1]!, ctx);
   const segments: A.PatternSegment[] = [];
-  let parts: A.PatternPart[] = [];
-  let written = 0;
-  for (const t of tokens) {
-    written += t.image.length;
-    if (t.tokenType !== Dot) {
-      parts.push(part(t, ctx));
-      continue;
+  // The parts of the segment being read. Each segment gets an exact-size copy: an array grown by push from empty
+  // reserves 17 slots, and a big file holds a hundred thousand one-part segments.
+  const segment: A.PatternPart[] = [];
+  let written = dots.length;
+  let d = 0;
+  for (const t of parts) {
+    // Every dot lies between two parts (the grammar puts a part after each), so it closes the segment before `t`.
+    for (; d < dots.length && dots[d]!.startOffset < t.startOffset; d++) {
+      segments.push(segmentOf(segment.slice(), ctx));
+      segment.length = 0;
     }
-    segments.push(segmentOf(parts, ctx));
-    parts = [];
+    written += t.image.length;
+    segment.push(part(t, ctx));
   }
-  segments.push(segmentOf(parts, ctx));
+  segments.push(segmentOf(segment.slice(), ctx));
   if (written !== span.end - span.start) {
     report(ctx, 'remap/space-in-pattern', 'a key pattern cannot contain spaces; remove them, or quote the part that has them', span);
   }
@@ -169,23 +174,14 @@ function pattern(n: CstNode, ctx: BuildContext): A.KeyPattern {
 }
 
 /**
- * Returns a pattern's tokens in source order. CST children are grouped by token type; the parts, dots and (rare)
- * keywords are each in source order, so without keywords a two-way merge suffices.
+ * Returns a pattern's part tokens (keywords written as segments included) in source order. CST children are grouped
+ * by token type, each group in source order; only the rare keyword segments need merging.
  */
-function sourceOrder(n: CstNode): IToken[] {
-  const parts = (n.children['Part'] ?? []) as IToken[];
-  const dots = (n.children['Dot'] ?? []) as IToken[];
+function partTokens(n: CstNode): IToken[] {
+  const parts = n.children['Part'] as IToken[];
   const keywords = n.children['Keyword'] as IToken[] | undefined;
-  if (keywords) return [...parts, ...dots, ...keywords].sort((a, b) => a.startOffset - b.startOffset);
-  if (dots.length === 0) return parts;
-  const out: IToken[] = [];
-  let d = 0;
-  for (const p of parts) {
-    while (d < dots.length && dots[d]!.startOffset < p.startOffset) out.push(dots[d++]!);
-    out.push(p);
-  }
-  while (d < dots.length) out.push(dots[d++]!);
-  return out;
+  if (!keywords) return parts;
+  return [...parts, ...keywords].sort((a, b) => a.startOffset - b.startOffset);
 }
 
 function segmentOf(parts: A.PatternPart[], ctx: BuildContext): A.PatternSegment {
@@ -231,11 +227,13 @@ function slice(n: CstNode, ctx: BuildContext): A.Slice {
     if (name) return { kind: 'RangeRef', span: tokenSpan(name, ctx), name: name.image };
     return range(node(d, 'range'), ctx);
   });
-  return { kind: 'Slice', span: nodeSpan(n, ctx), dims };
+  return { kind: 'Slice', span: between(token(n, 'LBracket'), token(n, 'RBracket'), ctx), dims };
 }
 
 function range(n: CstNode, ctx: BuildContext): A.RangeDim {
-  return { kind: 'Range', span: nodeSpan(n, ctx), start: bound(n, 'start', ctx), stop: bound(n, 'stop', ctx) };
+  const colon = token(n, 'Colon');
+  const span = between(maybeToken(n, 'start') ?? colon, maybeToken(n, 'stop') ?? colon, ctx);
+  return { kind: 'Range', span, start: bound(n, 'start', ctx), stop: bound(n, 'stop', ctx) };
 }
 
 /** Returns a range bound (null when left out); reports text that is not a non-negative whole number. */
@@ -248,10 +246,11 @@ function bound(n: CstNode, label: string, ctx: BuildContext): number | null {
 }
 
 function initSpec(n: CstNode, ctx: BuildContext): A.InitSpec {
+  const name = token(n, 'Word');
   return {
     kind: 'InitSpec',
-    span: nodeSpan(n, ctx),
-    name: nameOf(token(n, 'Word'), ctx),
+    span: between(name, maybeToken(n, 'RParen') ?? name, ctx),
+    name: nameOf(name, ctx),
     args: nodes(n, 'number').map((a) => number(a, ctx)),
   };
 }
@@ -337,21 +336,20 @@ function onlyToken(n: CstNode): IToken {
 }
 
 function adjacent(tokens: IToken[]): boolean {
-  return tokens.every((t, i) => i === 0 || tokens[i - 1]!.endOffset! + 1 === t.startOffset);
+  return tokens.every((t, i) => i === 0 || tokenEnd(tokens[i - 1]!) === t.startOffset);
 }
 
 // --- spans ----------------------------------------------------------------------------------------------------
 
 function tokenSpan(t: IToken, ctx: BuildContext): Span {
-  return { file: ctx.file, start: t.startOffset, end: t.endOffset! + 1 };
+  return { file: ctx.file, start: t.startOffset, end: tokenEnd(t) };
 }
 
-function nodeSpan(n: CstNode, ctx: BuildContext): Span {
-  const loc = n.location;
-  invariant(loc && !Number.isNaN(loc.startOffset), `rule ${n.name} has no location`);
-  return { file: ctx.file, start: loc.startOffset, end: loc.endOffset! + 1 };
+/** Returns the span from the start of `first` to the end of `last` (the parser tracks no node locations). */
+function between(first: IToken, last: IToken, ctx: BuildContext): Span {
+  return { file: ctx.file, start: first.startOffset, end: tokenEnd(last) };
 }
 
 function spanOf(tokens: IToken[], ctx: BuildContext): Span {
-  return { file: ctx.file, start: tokens[0]!.startOffset, end: tokens[tokens.length - 1]!.endOffset! + 1 };
+  return { file: ctx.file, start: tokens[0]!.startOffset, end: tokenEnd(tokens[tokens.length - 1]!) };
 }

@@ -1,8 +1,9 @@
 /**
  * The `.remap` tokens. Key text is lexed as `Word` tokens: runs of any character except whitespace, `.` and the
  * language's punctuation. Numbers are not tokens of their own (`0.0` inside `down_modules.0.0.blocks` is two key
- * segments); the parser reads a number as `Word ('.' Word)?` where a number is expected. Statements never span
- * lines, so the lexer sees one line at a time and has no line-break token.
+ * segments); the parser reads a number as `Word ('.' Word)?` where a number is expected. Line breaks are skipped
+ * whitespace: statements never span lines, and `parse-remap.ts` lexes a chunk of lines at a time
+ * and cuts its tokens into lines by offset.
  */
 import { createToken, Lexer, type ILexingResult, type IToken, type TokenType } from 'chevrotain';
 
@@ -128,24 +129,29 @@ export const ALL_TOKENS: readonly TokenType[] = [
 
 /**
  * The one lexer instance; `ensureOptimizations` makes a regression to the slow path an error, not a surprise.
- * It tracks start offsets only (line:column come from offsets when printed); `tokenizeRemap` adds end offsets.
+ * It tracks start offsets only (line:column come from offsets when printed; `tokenEnd` gives end offsets).
  */
 const remapLexer = new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'onlyOffset' });
 
 /**
- * Returns the tokens, comments and lexing errors of one line of a file; offsets are into the file (`start` is where
- * the line begins) and every token carries `startOffset` and `endOffset`.
+ * Returns the tokens, comments and lexing errors of `text`, a piece of a file that starts at offset `start`; offsets
+ * are into the file. Tokens carry `startOffset` only: `tokenEnd` gives their end. No token and no lexing error
+ * crosses a line break (breaks are whitespace, which always lexes), so the result can be cut into lines by offset.
  */
-export function tokenizeRemap(line: string, start = 0): ILexingResult {
-  const result = remapLexer.tokenize(line);
+export function tokenizeRemap(text: string, start = 0): ILexingResult {
+  const result = remapLexer.tokenize(text);
+  if (start === 0) return result;
   // Line tracking would cost about as much as the rest of lexing; offsets are all the spans need.
-  for (const t of result.tokens) place(t, start);
-  for (const t of result.groups['comments'] ?? []) place(t, start);
+  for (const t of result.tokens) t.startOffset += start;
+  for (const t of result.groups['comments'] ?? []) t.startOffset += start;
   for (const e of result.errors) e.offset += start;
   return result;
 }
 
-function place(t: IToken, start: number): void {
-  t.startOffset += start;
-  t.endOffset = t.startOffset + t.image.length - 1;
+/**
+ * Returns the offset just past `t`. Computed, not stored: adding an `endOffset` property to every token would give
+ * each one an out-of-object property store, an allocation per token.
+ */
+export function tokenEnd(t: IToken): number {
+  return t.startOffset + t.image.length;
 }

@@ -2,12 +2,18 @@
  * The entry point of `grammar/`: source text in, AST and syntax diagnostics out. Chevrotain stays behind this
  * function.
  */
-import type { ILexingError, IRecognitionException, IToken } from 'chevrotain';
+import type { ILexingError, ILexingResult, IRecognitionException, IToken } from 'chevrotain';
 import { MAX_DIAGNOSTICS, type Diagnostic, type Span } from '../src/diagnostics.ts';
 import type { Comment, ParseResult, Statement } from './ast.ts';
 import { buildStatement, type BuildContext } from './build-ast.ts';
-import { tokenizeRemap } from './lexer.ts';
+import { tokenEnd, tokenizeRemap } from './lexer.ts';
 import { remapParser } from './parser.ts';
+
+/**
+ * Lines lexed per tokenize call. One call per line pays chevrotain's per-call setup 10,000 times in a big file; one
+ * call for the whole file keeps every token alive until the end, so the GC copies them all into the old generation.
+ */
+const LINES_PER_CHUNK = 256;
 
 /**
  * Returns the AST of `source` and its syntax diagnostics (capped at MAX_DIAGNOSTICS). Never throws on bad input:
@@ -20,25 +26,58 @@ export function parseRemap(source: string, file: string): ParseResult {
   const ctx: BuildContext = { file, diagnostics };
   const statements: Statement[] = [];
   const comments: Comment[] = [];
-  // Statements never span lines, so each line is lexed and parsed on its own: an error costs one line, and the
-  // tokens of a line are garbage as soon as its statement is built (lexing the whole file first would keep them all).
-  for (const line of sourceLines(source)) {
-    const lexed = tokenizeRemap(line.text, line.start);
-    for (const error of lexed.errors) diagnostics.push(lexingDiagnostic(error, source, file));
-    for (const t of lexed.groups['comments'] ?? []) comments.push(comment(t, lexed.tokens, file));
-    // A line with a lexing error is not parsed: its tokens are incomplete.
-    if (lexed.tokens.length === 0 || lexed.errors.length) continue;
-    remapParser.input = lexed.tokens;
-    const cst = remapParser.statement();
-    const [error] = remapParser.errors;
-    if (error) diagnostics.push(syntaxDiagnostic(error, lexed.tokens, file));
-    else statements.push(buildStatement(cst, ctx));
+  const ends = lineEnds(source);
+  for (let first = 0, chunkStart = 0; first < ends.length; first += LINES_PER_CHUNK) {
+    // A chunk starts at the previous one's last line break, which lexes as skipped whitespace.
+    const chunkEnd = ends[Math.min(first + LINES_PER_CHUNK, ends.length) - 1]!;
+    const lexed = tokenizeRemap(source.slice(chunkStart, chunkEnd), chunkStart);
+    parseLines(lexed, ends.slice(first, first + LINES_PER_CHUNK), source, ctx, statements, comments);
+    chunkStart = chunkEnd;
   }
   diagnostics.sort((a, b) => a.spans[0]!.start - b.spans[0]!.start);
   return {
     file: { kind: 'RemapFile', file, span: { file, start: 0, end: source.length }, statements, comments },
     diagnostics: capDiagnostics(diagnostics),
   };
+}
+
+/**
+ * Parses each line of one lexed chunk: no token crosses a line break, so the chunk's tokens are cut at the line ends
+ * and each line is parsed on its own (an error costs one line). Pushes statements, comments and diagnostics.
+ */
+function parseLines(
+  lexed: ILexingResult,
+  ends: number[],
+  source: string,
+  ctx: BuildContext,
+  statements: Statement[],
+  comments: Comment[],
+): void {
+  const { file, diagnostics } = ctx;
+  const { tokens, errors } = lexed;
+  const commentTokens = lexed.groups['comments'] ?? [];
+  let t = 0;
+  let c = 0;
+  let e = 0;
+  for (const end of ends) {
+    const first = t;
+    while (t < tokens.length && tokens[t]!.startOffset < end) t++;
+    const line = tokens.slice(first, t);
+    for (; c < commentTokens.length && commentTokens[c]!.startOffset < end; c++) {
+      comments.push(comment(commentTokens[c]!, line, file));
+    }
+    const lineErrors = e;
+    for (; e < errors.length && errors[e]!.offset < end; e++) {
+      diagnostics.push(lexingDiagnostic(errors[e]!, source, file));
+    }
+    // A line with a lexing error is not parsed: its tokens are incomplete.
+    if (line.length === 0 || e > lineErrors) continue;
+    remapParser.input = line;
+    const cst = remapParser.statement();
+    const [error] = remapParser.errors;
+    if (error) diagnostics.push(syntaxDiagnostic(error, line, file));
+    else statements.push(buildStatement(cst, { file, start: line[0]!.startOffset, end: tokenEnd(line.at(-1)!) }, ctx));
+  }
 }
 
 /**
@@ -57,15 +96,20 @@ export function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return kept;
 }
 
-/** Yields each line of `source` without its break (`\n`, `\r\n` or `\r`), with the offset where it starts. */
-function* sourceLines(source: string): Generator<{ text: string; start: number }> {
-  const breaks = /\r\n|\r|\n/g;
+/**
+ * Returns the offset where each line of `source` ends (its break: `\n`, `\r\n` or `\r`, or the end of the source).
+ * A final line without a break counts only when it is not empty.
+ */
+function lineEnds(source: string): number[] {
+  const ends: number[] = [];
+  const breaks = /\r\n?|\n/g;
   let start = 0;
   for (let match = breaks.exec(source); match; match = breaks.exec(source)) {
-    yield { text: source.slice(start, match.index), start };
+    ends.push(match.index);
     start = match.index + match[0].length;
   }
-  if (start < source.length) yield { text: source.slice(start), start };
+  if (start < source.length) ends.push(source.length);
+  return ends;
 }
 
 function syntaxDiagnostic(error: IRecognitionException, line: IToken[], file: string): Diagnostic {
@@ -83,9 +127,9 @@ function syntaxDiagnostic(error: IRecognitionException, line: IToken[], file: st
  */
 function tokenOrEndSpan(token: IToken, line: IToken[], file: string): Span {
   if (Number.isFinite(token.startOffset) && token.startOffset >= 0) {
-    return { file, start: token.startOffset, end: (token.endOffset ?? token.startOffset) + 1 };
+    return { file, start: token.startOffset, end: tokenEnd(token) };
   }
-  const end = line[line.length - 1]!.endOffset! + 1;
+  const end = tokenEnd(line[line.length - 1]!);
   return { file, start: end, end };
 }
 
@@ -114,7 +158,7 @@ function diagnostic(code: string, message: string, span: Span): Diagnostic {
 function comment(t: IToken, lineTokens: IToken[], file: string): Comment {
   return {
     kind: 'Comment',
-    span: { file, start: t.startOffset, end: t.endOffset! + 1 },
+    span: { file, start: t.startOffset, end: tokenEnd(t) },
     text: t.image,
     trailing: lineTokens.length > 0 && lineTokens[0]!.startOffset < t.startOffset,
   };

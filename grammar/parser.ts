@@ -73,7 +73,8 @@ export class RemapParser extends CstParser {
       errorMessageProvider: errorMessages,
       recoveryEnabled: false,
       maxLookahead: 2,
-      nodeLocationTracking: 'onlyOffset',
+      // No node locations: `build-ast.ts` takes every span from tokens, and tracking costs a write per token.
+      nodeLocationTracking: 'none',
     });
     this.performSelfAnalysis();
   }
