@@ -2,9 +2,9 @@
  * The layer arithmetic of the policy in tfjs, matching PyTorch's definitions: convolutions with
  * PyTorch's symmetric zero padding, GroupNorm (biased variance, eps 1e-5), Mish, Linear.
  *
- * Convolutions carry their own gradients, built only from forward kernels (Conv2D with dilation,
- * Conv2DBackpropInput), because the wasm backend has no Conv2DBackpropFilter kernel; every backend
- * then computes the same numbers the same way.
+ * Convolutions carry their own gradients, built only from forward Conv2D kernels, because the wasm
+ * backend has no Conv2DBackpropFilter kernel and its Conv2DBackpropInput is a plain loop, while its
+ * Conv2D runs on XNNPACK; every backend then computes the same numbers the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -30,6 +30,44 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: 
   });
 }
 
+/**
+ * Returns the input gradient of a 'valid' convolution with filter `w` and strides `[sh, sw]`
+ * (equivalently a 'valid' transposed convolution of `dy`), as a stride-1 forward convolution: `dy`
+ * dilated by the stride (zeros between rows and columns), zero-padded by `k−1` (plus the input rows
+ * and columns the forward stride skipped at the end), convolved with `w` flipped in space and with
+ * its channel axes swapped.
+ *
+ * @param dy `[N, OH, OW, O]` @param w `[kH, kW, I, O]` @param inHW the input's `[H, W]` @returns `[N, H, W, I]`
+ */
+export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inHW: [number, number], strides: [number, number]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, oh, ow, o] = dy.shape;
+    const [kh, kw] = w.shape;
+    const [sh, sw] = strides;
+    // Rows and columns left after the dilated `dy` (which ends in s−1 zeros) and the leading k−1 pad.
+    let tailH = inHW[0] - oh * sh;
+    let tailW = inHW[1] - ow * sw;
+    let d: tf.Tensor4D = dy;
+    if (sh > 1 || sw > 1) {
+      // Interleave zeros by padding a trailing unit axis after each spatial axis.
+      const spread = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, o]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      d = tf.reshape(spread, [n, oh * sh, ow * sw, o]);
+      if (tailH < 0 || tailW < 0) {
+        // Only a kernel narrower than its stride: the last skipped input row or column is not there.
+        d = tf.slice(d, [0, 0, 0, 0], [-1, oh * sh + Math.min(tailH, 0), ow * sw + Math.min(tailW, 0), -1]);
+        tailH = Math.max(tailH, 0);
+        tailW = Math.max(tailW, 0);
+      }
+    }
+    const padded = tf.pad(d, [[0, 0], [kh - 1, tailH], [kw - 1, tailW], [0, 0]]);
+    // Reversing both spatial axes is reversing their flattened product, a gather (wasm's Reverse is slow).
+    const taps = kh * kw;
+    const reversed = tf.gather(tf.reshape(w, [taps, w.shape[2], o]), tf.range(taps - 1, -1, -1, 'int32'));
+    const flipped = tf.reshape(tf.transpose(reversed, [0, 2, 1]), [kh, kw, o, w.shape[2]]) as tf.Tensor4D; // [kH, kW, O, I]
+    return tf.conv2d(padded, flipped, 1, 'valid');
+  });
+}
+
 function validConv(strides: [number, number]): ValidConv {
   const id = strides.join('x');
   let fn = validConvs.get(id);
@@ -41,7 +79,7 @@ function validConv(strides: [number, number]): ValidConv {
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
           return [
-            tf.conv2dTranspose(dy as tf.Tensor4D, sw, sx.shape, strides, 'valid'),
+            convInputGrad(dy as tf.Tensor4D, sw, [sx.shape[1], sx.shape[2]], strides),
             convFilterGrad(sx, dy as tf.Tensor4D, sw.shape[0], sw.shape[1], strides),
           ];
         },
@@ -58,10 +96,8 @@ function transposedConv(strides: [number, number], outHW: [number, number]): Val
   if (!fn) {
     fn = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
       save([x, w]);
-      const n = x.shape[0]!;
-      const outShape: [number, number, number, number] = [n, outHW[0], outHW[1], w.shape[2]!];
       return {
-        value: tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, outShape, strides, 'valid'),
+        value: convInputGrad(x as tf.Tensor4D, w as tf.Tensor4D, outHW, strides),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
           // A transposed conv is the input-gradient of conv(dy, w): its gradients swap roles.
@@ -144,40 +180,39 @@ export function maxPoolStem(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Returns the 3×3/2 (pad 1) max-pool input gradient with ties sent to the first maximum: the nine
- * window taps are strided views of the padded input; each tap takes `dy` where it equals the max
- * and no earlier tap did, and is scattered back by interleaving zeros. Tensor ops only, so it
- * stays on the backend's device.
+ * Returns the 3×3/2 (pad 1) max-pool input gradient with ties sent to the first maximum. The padded
+ * input is split into its four (row, column) parity phases by a reshape, so each of the nine window
+ * taps is a plain slice of one phase; each tap takes `dy` where it equals the max and no earlier tap
+ * did, and is added back into its phase at the tap's offset. Tensor ops only (no strided slices,
+ * which wasm runs slowly), so it stays on the backend's device.
  */
 function firstMaxGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     const [, oh, ow] = dy.shape;
-    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity);
+    // Taps reach padded row 2·oh at most; pad to an even 2·(oh+1) rows (the extra row is never read).
+    const padded = tf.pad(x, [[0, 0], [1, 2 * oh + 1 - h], [1, 2 * ow + 1 - w], [0, 0]], -Infinity);
+    const phased = tf.transpose(tf.reshape(padded, [n, oh + 1, 2, ow + 1, 2, c]), [2, 4, 0, 1, 3, 5]);
+    const phase = tf.unstack(tf.reshape(phased, [4, n, oh + 1, ow + 1, c])) as tf.Tensor4D[]; // row parity·2 + column parity
     const taps: tf.Tensor4D[] = [];
     for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 3; j++) taps.push(tf.stridedSlice(padded, [0, i, j, 0], [n, i + 2 * oh - 1, j + 2 * ow - 1, c], [1, 2, 2, 1]) as tf.Tensor4D);
+      for (let j = 0; j < 3; j++) taps.push(tf.slice(phase[(i % 2) * 2 + (j % 2)]!, [0, i >> 1, j >> 1, 0], [n, oh, ow, c]));
     }
     const max = taps.reduce((m, t) => tf.maximum(m, t));
     let taken: tf.Tensor = tf.zerosLike(max);
-    let frame: tf.Tensor = tf.zeros([n, h + 2, w + 2, c]);
+    const phases: tf.Tensor[][] = [[tf.zeros([n, oh + 1, ow + 1, c]), tf.zeros([n, oh + 1, ow + 1, c])], [tf.zeros([n, oh + 1, ow + 1, c]), tf.zeros([n, oh + 1, ow + 1, c])]];
     taps.forEach((tap, k) => {
+      const [i, j] = [Math.floor(k / 3), k % 3];
       const first = tf.mul(tf.cast(tf.equal(tap, max), 'float32'), tf.sub(1, taken));
       taken = tf.add(taken, first);
-      // Interleave zeros so value (y, x) lands at (2y, 2x), then shift by the tap's offset.
-      const spread = tf.reshape(tf.pad(tf.reshape(tf.mul(dy, first), [n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]), [n, 2 * oh, 2 * ow, c]) as tf.Tensor4D;
-      frame = tf.add(frame, placeAt(spread, Math.floor(k / 3), k % 3, h + 2, w + 2));
+      const placed = tf.pad(tf.mul(dy, first), [[0, 0], [i >> 1, 1 - (i >> 1)], [j >> 1, 1 - (j >> 1)], [0, 0]]);
+      phases[i % 2]![j % 2] = tf.add(phases[i % 2]![j % 2]!, placed);
     });
+    // Back from [2 (row parity), 2 (column parity), N, oh+1, ow+1, C] to the padded frame.
+    const stacked = tf.stack(phases.map((byColumn) => tf.stack(byColumn)));
+    const frame = tf.reshape(tf.transpose(stacked, [2, 3, 0, 4, 1, 5]), [n, 2 * oh + 2, 2 * ow + 2, c]);
     return tf.slice(frame, [0, 1, 1, 0], [-1, h, w, -1]) as tf.Tensor4D;
   });
-}
-
-/** Returns `t` placed at row/col offset `(r, q)` of a zero `[N, rows, cols, C]` frame (cropping overhang, which is zero). */
-function placeAt(t: tf.Tensor4D, r: number, q: number, rows: number, cols: number): tf.Tensor4D {
-  const keepR = Math.min(t.shape[1], rows - r);
-  const keepQ = Math.min(t.shape[2], cols - q);
-  const cut = tf.slice(t, [0, 0, 0, 0], [-1, keepR, keepQ, -1]);
-  return tf.pad(cut, [[0, 0], [r, rows - r - keepR], [q, cols - q - keepQ], [0, 0]]);
 }
 
 /** Returns `Mish(x) = x · tanh(softplus(x))`. */
