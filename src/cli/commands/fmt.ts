@@ -1,5 +1,6 @@
 /** `surgery fmt FILE...`: rewrite `.remap` files in the canonical layout; `--check` only reports (for CI). */
 import type { CommandModule } from 'yargs';
+import { wantsColour } from '../../report/render-text.ts';
 import { EXIT, ExitWith } from '../exit-codes.ts';
 
 interface FmtArgs {
@@ -17,7 +18,7 @@ export const fmtCommand: CommandModule<object, FmtArgs> = {
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 if a file is not formatted' }) as never,
   handler: async (args) => {
     const { formatRemapFiles } = await import('../../remap-check/format-remap-files.ts');
-    const { output, ok } = formatRemapFiles(args.files, { check: args.check, color: Boolean(process.stdout.isTTY) });
+    const { output, ok } = formatRemapFiles(args.files, { check: args.check, color: wantsColour(process.stdout) });
     if (output) console.log(output);
     if (!ok) throw new ExitWith(EXIT.failed);
   },
