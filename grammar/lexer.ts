@@ -5,7 +5,8 @@
  * whitespace: statements never span lines, and `parse-remap.ts` lexes a chunk of lines at a time
  * and cuts its tokens into lines by offset.
  */
-import { createToken, Lexer, type ILexingResult, type IToken, type TokenType } from 'chevrotain';
+import type { ILexingResult, IToken, TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain-runtime.ts';
 
 /** Characters that end a `Word`; `-` ends it only when it starts `->`. Keep in sync with README §Lexical structure. */
 const WORD = /(?:[^\s.,[\](){}:#"*=<>!%-]+|-(?!>))+/;

@@ -5,7 +5,8 @@
  *
  * Each rule carries its EBNF production; `grammar/README.md` lists them all.
  */
-import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { CstParser, EOF } from './chevrotain-runtime.ts';
 import * as T from './lexer.ts';
 
 /** Says what a token is, in the user's words: `'foo'`, or "the end of the line". */
