@@ -23,6 +23,8 @@ export interface ApplyOptions extends PlanOptions, ReportOptions {
   /** Where non-tensor content comes from; default: the target when it is a checkpoint, else the source. */
   metadata?: 'source' | 'target';
   seed?: number;
+  /** fsync the output before it takes its name (default true). */
+  durable?: boolean;
 }
 
 /** Returns the report and exit code of applying the plan; writes `options.output` only when the plan is ok. */
@@ -43,11 +45,12 @@ export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
   const seed = options.seed ?? DEFAULT_SEED;
   const provenance = await buildProvenance(plan, { seed, metadata });
   const applied = await applyPlan({ plan, source: source!, target, metadata, seed, provenance });
+  const durable = options.durable ?? true;
   const format = /\.safetensors$/i.test(options.output) ? 'safetensors' : 'torch-zip';
   if (format === 'safetensors') {
-    await writeCheckpoint(options.output, onlyStateDict(applied.root, plan, source!.checkpoint!, options.output), { format, metadata: { [PROVENANCE_KEY]: JSON.stringify(provenance) } });
+    await writeCheckpoint(options.output, onlyStateDict(applied.root, plan, source!.checkpoint!, options.output), { format, durable, metadata: { [PROVENANCE_KEY]: JSON.stringify(provenance) } });
   } else {
-    await writeCheckpoint(options.output, applied.root, { format });
+    await writeCheckpoint(options.output, applied.root, { format, durable });
   }
   const model = buildReportModel(plan, prepared.sources, [...applied.notes, `Wrote "${options.output}" (${format}).`]);
   const outcome = emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.ok);

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createCli } from '../../src/cli/create-cli.ts';
 import { UsageError } from '../../src/cli/exit-codes.ts';
 import { ExitWith } from '../../src/cli/exit-codes.ts';
@@ -67,6 +67,15 @@ test('apply: tiny DROID → LIBERO writes the output; a remap with errors exits 
   const bad = await run(['apply', `${R}/fork_droid_tiny.ckpt.pth`, broken, '-o', join(dir, 'bad.pth')]);
   assert.is(bad.code, 1);
   assert.not.ok(existsSync(join(dir, 'bad.pth')));
+});
+
+test('apply --no-fsync writes the same bytes as the default, which flushes to disk', async () => {
+  const [flushed, unflushed] = ['flushed', 'unflushed'].map((name) => join(dir, name, 'out.pth')) as [string, string];
+  const argv = (out: string) => ['apply', `${R}/fork_droid_tiny.ckpt.pth`, 'remaps/droid-to-libero-tiny.remap', '-t', `${R}/fork_libero_tiny.ckpt.pth`, '-o', out, '--format', 'json'];
+  for (const out of [flushed, unflushed]) mkdirSync(dirname(out));
+  assert.is((await run(argv(flushed))).code, 0);
+  assert.is((await run([...argv(unflushed), '--no-fsync'])).code, 0);
+  assert.ok(readFileSync(unflushed).equals(readFileSync(flushed)));
 });
 
 test('exit codes from the real process: 2 for usage, 3 for an unreadable input, 1 with the whole report piped', () => {
