@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PolicyConfig, RgbEncoderSpec } from './config.ts';
 import type { PolicySchema } from './schema.ts';
 import type { PolicyWeights } from './weights.ts';
-import { conv2d, groupNorm, linear, maxPoolStem } from './ops.ts';
+import { conv2d, groupNorm, imageConv2d, linear, maxPoolStem } from './ops.ts';
 import { applyColorJitter, type ColorDraw } from './color-jitter.ts';
 import { invariant } from '../invariant.ts';
 
@@ -167,7 +167,7 @@ function spatialSoftmax(rgb: RgbEncoderSpec, w: (key: string) => tf.Tensor, x: t
 
 /** torchvision ResNet trunk (conv1, GN, ReLU, maxpool, layer1..4) with GroupNorm(C//16, C). */
 function resnetTrunk(rgb: RgbEncoderSpec, w: (key: string) => tf.Tensor, x: tf.Tensor4D, tap?: Tap): tf.Tensor4D {
-  let h = conv2d(x, w('0.weight') as tf.Tensor4D, 2, 3);
+  let h = imageConv2d(x, w('0.weight') as tf.Tensor4D, 2, 3);
   tap?.('backbone.nets.0', h);
   h = gn(h, w, '1');
   tap?.('backbone.nets.1', h);
