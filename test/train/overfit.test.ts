@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'surgery-overfit-'));
 /** EMA-sampled action error on the whole (tiny) dataset, four fixed noise draws per sample. */
 async function actionError(checkpoint: string, dataPath: string): Promise<number> {
   const { policy } = await loadPolicy(checkpoint);
-  const train = validateTrainConfig(tinyConfigJson(false), 'tiny.json', { data: [dataPath] });
+  const train = validateTrainConfig(tinyConfigJson(), 'tiny.json', { data: [dataPath] });
   const ds = await openSequenceDataset(train.sources, train.dataSpec);
   const error = sampledActionError(policy, readBatch(ds, [...ds.samples, ...ds.samples, ...ds.samples, ...ds.samples]), createRng(99)).trajectoryMse;
   ds.close();
@@ -28,12 +28,12 @@ async function actionError(checkpoint: string, dataPath: string): Promise<number
   return error;
 }
 
-// The camera-less tiny policy: diffusion losses need a few hundred steps to fall clearly. The 32×32
-// image variant costs about the same per step on wasm (~0.25 s) but in these 400 steps its EMA-sampled
-// action error fell only to ~0.82× (loss ~3×); the image path is trained in checkpoint-interop.test.ts.
+// The tiny policy with its 32×32 camera, ~0.14 s a step on wasm. A diffusion loss falls slowly (noise
+// at small timesteps is hard to predict), and sampled actions follow later still: at 400 steps the
+// loss was ~2.7× down but the EMA-sampled action error only ~0.82×, hence 800.
 test('the tiny policy overfits a small synthetic LIBERO file without leaking tensors', async () => {
   await selectBackend('wasm');
-  const run = await writeTinyRun(dir, { images: false });
+  const run = await writeTinyRun(dir);
   const losses: number[] = [];
   const tensors: number[] = [];
   const out = join(dir, 'out');
@@ -43,7 +43,7 @@ test('the tiny policy overfits a small synthetic LIBERO file without leaking ten
     init: run.initPath,
     load: 'strict',
     out,
-    epochs: 8,
+    epochs: 16,
     stepsPerEpoch: 50,
     backend: 'wasm',
     resume: false,
@@ -54,21 +54,21 @@ test('the tiny policy overfits a small synthetic LIBERO file without leaking ten
       tensors.push(tf.memory().numTensors);
     },
   });
-  assert.is(summary.steps, 400);
+  assert.is(summary.steps, 800);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const first = mean(losses.slice(0, 10));
   const last = mean(losses.slice(-25));
-  // Measured: about 1.0 → 0.3. Diffusion losses fall slowly (noise at small t is hard to predict),
-  // so 400 steps give a clear but not dramatic factor; the sampled actions below are the other half of the check.
-  assert.ok(last < first / 2.5, `loss fell from ${first.toFixed(3)} to ${last.toFixed(3)}, less than 2.5x`);
+  // Measured: about 0.93 → 0.19.
+  assert.ok(last < first / 4, `loss fell from ${first.toFixed(3)} to ${last.toFixed(3)}, less than 4x`);
   // Adam state is created during step 1; from then on every step must leave the tensor count unchanged.
   assert.equal(new Set(tensors.slice(1)).size, 1, `tensor counts varied: ${[...new Set(tensors)].join(', ')}`);
   const before = await actionError(run.initPath, run.dataPath);
   const after = await actionError(join(out, 'last.pth'), run.dataPath);
-  assert.ok(after < 0.8 * before, `EMA-sampled action MSE went from ${before.toFixed(3)} to ${after.toFixed(3)}`);
+  // Measured: about 0.94 → 0.61 (the live weights, 0.58, are a little ahead of their average).
+  assert.ok(after < 0.7 * before, `EMA-sampled action MSE went from ${before.toFixed(3)} to ${after.toFixed(3)}`);
   const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.is(metrics.filter((m) => m.kind === 'step').length, 400);
-  assert.is(metrics.filter((m) => m.kind === 'epoch').length, 8);
+  assert.is(metrics.filter((m) => m.kind === 'step').length, 800);
+  assert.is(metrics.filter((m) => m.kind === 'epoch').length, 16);
   assert.match(readFileSync(join(out, 'loss.svg'), 'utf8'), /^<svg[\s\S]*<path d="M/);
 });
 
