@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { preparePlan } from '../src/plan/prepare-plan.ts';
 import { builtCli } from './support/built-cli.ts';
 import { makeRobomimicCheckpoint, PYTHON } from './support/make-robomimic-checkpoint.ts';
-import { describeLoad, formatHeader, formatRatio, formatRow, measure, measureRounds } from './support/measure.ts';
+import { describeLoad, formatHeader, formatRatio, formatRow, measure, measureRounds, type Measured } from './support/measure.ts';
 
 const CAMERA = 'camera/image/varied_camera_{}_left_image';
 const RENAMES: Array<[string, string]> = [[CAMERA.replace('{}', '1'), 'agentview_rgb'], [CAMERA.replace('{}', '2'), 'eye_in_hand_rgb']];
@@ -84,12 +84,16 @@ async function main(dir: string): Promise<void> {
 
   const rounds = Number(process.env.ROUNDS ?? 2);
   const [ours, oursNoFsync, python, pythonFsync] = ['ours.pth', 'ours-no-fsync.pth', 'python.pth', 'python-fsync.pth'].map((name) => join(dir, name)) as [string, string, string, string];
-  const apply = (output: string, ...flags: string[]) => () => measure(process.execPath, [cli, 'apply', checkpoint, remap, '-o', output, '--format', 'json', ...flags]);
+  // Every run writes a new file: replacing the previous round's output would add the cost of
+  // freeing it (and ext4 flushes a file renamed or truncated over another), unequally.
+  const fresh = (output: string, run: () => Measured) => () => (rmSync(output, { force: true }), run());
+  const apply = (output: string, ...flags: string[]) => fresh(output, () => measure(process.execPath, [cli, 'apply', checkpoint, remap, '-o', output, '--format', 'json', ...flags]));
+  const baseline = (output: string, ...flags: string[]) => fresh(output, () => measure(PYTHON, ['-c', BASELINE, checkpoint, output, JSON.stringify(RENAMES), ...flags]));
   const best = measureRounds(rounds, {
     noFsync: apply(oursNoFsync, '--no-fsync'),
-    python: () => measure(PYTHON, ['-c', BASELINE, checkpoint, python, JSON.stringify(RENAMES)]),
+    python: baseline(python),
     fsync: apply(ours),
-    pythonFsync: () => measure(PYTHON, ['-c', BASELINE, checkpoint, pythonFsync, JSON.stringify(RENAMES), 'fsync']),
+    pythonFsync: baseline(pythonFsync, 'fsync'),
   });
   console.log(formatHeader(`apply (camera renames), best of ${rounds}`));
   console.log(formatRow('bin/surgery.js apply --no-fsync', best.noFsync));
