@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PolicyConfig, RgbEncoderSpec } from './config.ts';
 import type { PolicySchema } from './schema.ts';
 import type { PolicyWeights } from './weights.ts';
-import { conv2d, groupNorm, imageConv2d, linear, maxPoolStem } from './ops.ts';
+import { conv2d, groupNorm, imageConv2d, linear, maxPoolStem, sliceWindow } from './ops.ts';
 import { applyColorJitter, type ColorDraw } from './color-jitter.ts';
 import { invariant } from '../invariant.ts';
 
@@ -110,7 +110,7 @@ function randomizeIn(rgb: RgbEncoderSpec, images: tf.Tensor4D, key: string, draw
 /** Eval crop: offset `int((H − h)/2)` on both axes (robomimic `ObsUtils.center_crop`). */
 function centreCrop(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
   const [, H, W] = x.shape;
-  return tf.slice(x, [0, Math.trunc((H - h) / 2), Math.trunc((W - w) / 2), 0], [-1, h, w, -1]);
+  return sliceWindow(x, [0, Math.trunc((H - h) / 2), Math.trunc((W - w) / 2)], [-1, h, w]);
 }
 
 /**
@@ -121,7 +121,7 @@ function centreCrop(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
 export function cropAt(x: tf.Tensor4D, offsets: [number, number][][], h: number, w: number): tf.Tensor4D {
   const crops: tf.Tensor4D[] = [];
   offsets.forEach((perRow, row) => {
-    for (const [oy, ox] of perRow) crops.push(tf.slice(x, [row, oy, ox, 0], [1, h, w, -1]));
+    for (const [oy, ox] of perRow) crops.push(sliceWindow(x, [row, oy, ox], [1, h, w]));
   });
   return tf.concat(crops, 0);
 }

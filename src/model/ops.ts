@@ -113,6 +113,17 @@ function transposedConv(strides: [number, number], outHW: [number, number]): Val
 }
 
 /**
+ * Returns the window `x[b0:b0+nb, top:top+height, left:left+width, :]` of an NHWC tensor (`nb` −1:
+ * to the end). It is sliced as `[N, H, W·C]`: wasm's rank-4 slice copies C values per call (3 for
+ * an image), a rank-3 slice a whole run of `width·C`.
+ */
+export function sliceWindow(x: tf.Tensor4D, [b0, top, left]: [number, number, number], [nb, height, width]: [number, number, number]): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const rows = tf.slice(tf.reshape(x, [n, h, w * c]), [b0, top, left * c], [nb, height, width * c]);
+  return tf.reshape(rows, [rows.shape[0]!, height, width, c]);
+}
+
+/**
  * Returns `Conv2d(x)` as PyTorch computes it (zero padding `pad` on every side, no dilation).
  * @param x `[N, H, W, I]` @param w `[kH, kW, I, O]` @param bias `[O]` or null
  */
@@ -162,7 +173,7 @@ export function convTranspose1d(x: tf.Tensor3D, w: tf.Tensor4D, stride: number, 
   const k = w.shape[1];
   const full = (t - 1) * stride + k;
   const y = transposedConv([1, stride], [1, full])(tf.reshape(x, [n, 1, t, c]), w);
-  const cropped = tf.slice(y, [0, 0, pad, 0], [-1, -1, full - 2 * pad, -1]);
+  const cropped = sliceWindow(y, [0, 0, pad], [-1, 1, full - 2 * pad]);
   return tf.reshape(tf.add(cropped, bias), [n, full - 2 * pad, w.shape[2]]);
 }
 
@@ -203,37 +214,42 @@ export function maxPoolStem(x: tf.Tensor4D): tf.Tensor4D {
 
 /**
  * Returns the 3×3/2 (pad 1) max-pool input gradient with ties sent to the first maximum. The padded
- * input is split into its four (row, column) parity phases by a reshape, so each of the nine window
- * taps is a plain slice of one phase; each tap takes `dy` where it equals the max and no earlier tap
- * did, and is added back into its phase at the tap's offset. Tensor ops only (no strided slices,
- * which wasm runs slowly), so it stays on the backend's device.
+ * input is split into its four (row, column) parity phases, so each of the nine window taps is a
+ * plain slice of one phase; each tap takes `dy` where it equals the max and no earlier tap did, and
+ * is added back into its phase at the tap's offset. Phases are split and interleaved by reshapes and
+ * slices or concats along an axis of 2 (rows, then columns): wasm runs those as block copies, while
+ * strided slices and rank-6 transposes take an element-by-element path that cost a third of a step.
  */
 function firstMaxGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     const [, oh, ow] = dy.shape;
+    const [ph, pw] = [oh + 1, ow + 1];
     // Taps reach padded row 2·oh at most; pad to an even 2·(oh+1) rows (the extra row is never read).
     const padded = tf.pad(x, [[0, 0], [1, 2 * oh + 1 - h], [1, 2 * ow + 1 - w], [0, 0]], -Infinity);
-    const phased = tf.transpose(tf.reshape(padded, [n, oh + 1, 2, ow + 1, 2, c]), [2, 4, 0, 1, 3, 5]);
-    const phase = tf.unstack(tf.reshape(phased, [4, n, oh + 1, ow + 1, c])) as tf.Tensor4D[]; // row parity·2 + column parity
+    const byRow = tf.reshape(padded, [n * ph, 2, 2 * pw * c]);
+    const phase = [0, 1].map((i) => {
+      const byColumn = tf.reshape(tf.slice(byRow, [0, i, 0], [-1, 1, -1]), [n * ph * pw, 2, c]);
+      return [0, 1].map((j) => tf.reshape(tf.slice(byColumn, [0, j, 0], [-1, 1, -1]), [n, ph, pw, c]) as tf.Tensor4D);
+    });
     const taps: tf.Tensor4D[] = [];
     for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 3; j++) taps.push(tf.slice(phase[(i % 2) * 2 + (j % 2)]!, [0, i >> 1, j >> 1, 0], [n, oh, ow, c]));
+      for (let j = 0; j < 3; j++) taps.push(sliceWindow(phase[i % 2]![j % 2]!, [0, i >> 1, j >> 1], [n, oh, ow]));
     }
     const max = taps.reduce((m, t) => tf.maximum(m, t));
     let taken: tf.Tensor = tf.zerosLike(max);
-    const phases: tf.Tensor[][] = [[tf.zeros([n, oh + 1, ow + 1, c]), tf.zeros([n, oh + 1, ow + 1, c])], [tf.zeros([n, oh + 1, ow + 1, c]), tf.zeros([n, oh + 1, ow + 1, c])]];
+    const grads: tf.Tensor[][] = [0, 1].map(() => [0, 1].map(() => tf.zeros([n, ph, pw, c])));
     taps.forEach((tap, k) => {
       const [i, j] = [Math.floor(k / 3), k % 3];
       const first = tf.mul(tf.cast(tf.equal(tap, max), 'float32'), tf.sub(1, taken));
       taken = tf.add(taken, first);
       const placed = tf.pad(tf.mul(dy, first), [[0, 0], [i >> 1, 1 - (i >> 1)], [j >> 1, 1 - (j >> 1)], [0, 0]]);
-      phases[i % 2]![j % 2] = tf.add(phases[i % 2]![j % 2]!, placed);
+      grads[i % 2]![j % 2] = tf.add(grads[i % 2]![j % 2]!, placed);
     });
-    // Back from [2 (row parity), 2 (column parity), N, oh+1, ow+1, C] to the padded frame.
-    const stacked = tf.stack(phases.map((byColumn) => tf.stack(byColumn)));
-    const frame = tf.reshape(tf.transpose(stacked, [2, 3, 0, 4, 1, 5]), [n, 2 * oh + 2, 2 * ow + 2, c]);
-    return tf.slice(frame, [0, 1, 1, 0], [-1, h, w, -1]) as tf.Tensor4D;
+    // Interleave back: columns within each row phase, then the two row phases.
+    const rows = grads.map((byColumn) => tf.reshape(tf.concat(byColumn.map((g) => tf.reshape(g, [n * ph * pw, 1, c])), 1), [n * ph, 1, 2 * pw * c]));
+    const frame = tf.reshape(tf.concat(rows, 1), [n, 2 * ph, 2 * pw, c]) as tf.Tensor4D;
+    return sliceWindow(frame, [0, 1, 1], [-1, h, w]);
   });
 }
 
