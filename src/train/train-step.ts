@@ -132,16 +132,20 @@ function randomizerDraws(policy: Policy, rows: number, rng: Rng, batch: Batch): 
   for (const spec of obsKeys) {
     if (spec.modality !== 'rgb') continue;
     const [, , H, W] = batch.obs[spec.key]!.shape as [number, number, number, number];
+    // Each randomizer sees the rows the one before it made (crops and colour samples multiply them).
+    let n = rows;
     for (const kind of rgb.randomizerOrder) {
       if (kind === 'crop' && rgb.crop) {
         const { height, width, numCrops } = rgb.crop;
         cropOffsets.set(
           spec.key,
-          Array.from({ length: rows }, () => Array.from({ length: numCrops }, (): [number, number] => [Math.floor((H - height) * rng.uniform()), Math.floor((W - width) * rng.uniform())])),
+          Array.from({ length: n }, () => Array.from({ length: numCrops }, (): [number, number] => [Math.floor((H - height) * rng.uniform()), Math.floor((W - width) * rng.uniform())])),
         );
+        n *= numCrops;
       } else if (kind === 'color' && rgb.color) {
         const c = rgb.color;
-        color.set(spec.key, Array.from({ length: rows }, () => Array.from({ length: c.numSamples }, () => drawColor(c, rng.uniform))));
+        color.set(spec.key, Array.from({ length: n }, () => Array.from({ length: c.numSamples }, () => drawColor(c, rng.uniform))));
+        n *= c.numSamples;
       }
     }
   }

@@ -77,6 +77,27 @@ with h5py.File(sys.argv[1], 'a') as f:
   }
 });
 
+test('several crops and colour samples per image train in either randomizer order', async () => {
+  await selectBackend('wasm');
+  const run = await writeTinyRun(join(dir, '.'));
+  const crop = { crop_height: 28, crop_width: 28, num_crops: 2, pos_enc: false };
+  const color = { brightness: 0.3, contrast: 0.3, saturation: 0.3, hue: 0.3, num_samples: 2 };
+  for (const [name, classes, kwargs] of [
+    ['crop-then-color', ['CropRandomizer', 'ColorRandomizer'], [crop, color]],
+    ['color-then-crop', ['ColorRandomizer', 'CropRandomizer'], [color, crop]],
+  ] as const) {
+    const json = tinyConfigJson();
+    json.observation.encoder.rgb.obs_randomizer_class = classes;
+    json.observation.encoder.rgb.obs_randomizer_kwargs = kwargs;
+    const configPath = join(dir, `${name}.json`);
+    writeFileSync(configPath, JSON.stringify(json));
+    const losses: number[] = [];
+    await runTraining(options({ ...run, configPath }, name, { stepsPerEpoch: 1, onStep: (_, loss) => losses.push(loss) }));
+    assert.is(losses.length, 1, name);
+    assert.ok(Number.isFinite(losses[0]), `${name}: loss ${losses[0]}`);
+  }
+});
+
 test('config validation names the JSON path; flags override the config', () => {
   const json = tinyConfigJson();
   const config = validateTrainConfig(json, 'c.json', { epochs: 7, batchSize: 3, data: ['a.hdf5', 'b.hdf5'] });
