@@ -20,36 +20,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preparePlan } from '../src/plan/prepare-plan.ts';
 import { builtCli } from './support/built-cli.ts';
+import { torchRenameBaseline } from './support/torch-rename-baseline.ts';
 import { makeRobomimicCheckpoint, PYTHON } from './support/make-robomimic-checkpoint.ts';
 import { describeLoad, formatHeader, formatRatio, formatRow, measure, measureRounds, type Measured } from './support/measure.ts';
 
 const CAMERA = 'camera/image/varied_camera_{}_left_image';
 const RENAMES: Array<[string, string]> = [[CAMERA.replace('{}', '1'), 'agentview_rgb'], [CAMERA.replace('{}', '2'), 'eye_in_hand_rgb']];
 
-// The same renames on keys and on `_metadata` module names, by plain string replacement; with a
-// fourth argument "fsync", the file and its folder are flushed to disk as our default apply does.
-const BASELINE = String.raw`
-import os, sys, json, time, collections, torch
-started = time.perf_counter()
-renames = json.loads(sys.argv[3])
+// The same renames on keys and on `_metadata` module names, by plain string replacement.
+const BASELINE = torchRenameBaseline(String.raw`
 def rename(name):
-    for old, new in renames:
+    for old, new in json.loads(sys.argv[3]):
         name = name.replace(old, new)
     return name
-ckpt = torch.load(sys.argv[1], map_location='cpu')
-for name in ('nets', 'ema'):
-    old = ckpt['model'][name]
-    new = collections.OrderedDict((rename(k), v) for k, v in old.items())
-    new._metadata = collections.OrderedDict((rename(k), v) for k, v in old._metadata.items())
-    ckpt['model'][name] = new
-torch.save(ckpt, sys.argv[2])
-if sys.argv[4:] == ['fsync']:
-    for path, flags in ((sys.argv[2], os.O_RDONLY), (os.path.dirname(os.path.abspath(sys.argv[2])), os.O_RDONLY | os.O_DIRECTORY)):
-        fd = os.open(path, flags)
-        os.fsync(fd)
-        os.close(fd)
-print('%.3f' % (time.perf_counter() - started))
-`;
+`);
 
 // Same keys, `_metadata` and equal tensors in both state dicts; in ours, camera 2 still aliases camera 1 (one storage).
 const SAME_OUTPUT = String.raw`

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { copyRange, writeFully } from '../src/checkpoint/copy-range.ts';
 import { inspectCheckpoint } from '../src/inspect/inspect-checkpoint.ts';
 import { builtCli } from './support/built-cli.ts';
+import { torchRenameBaseline } from './support/torch-rename-baseline.ts';
 import { makeRobomimicCheckpoint, PYTHON } from './support/make-robomimic-checkpoint.ts';
 import { describeLoad, formatHeader, formatRatio, formatRow, measure, measureRounds } from './support/measure.ts';
 
@@ -31,19 +32,12 @@ const RENAME_REWRITE = fileURLToPath(new URL('./support/rename-rewrite.ts', impo
 const COPY_CHUNK = 8 * 2 ** 20;
 
 // The baseline renames keys and `_metadata` module names the way rename-rewrite.ts does.
-const BASELINE = String.raw`
-import sys, time, collections, torch
-started = time.perf_counter()
-ckpt = torch.load(sys.argv[1], map_location='cpu')
-strip = lambda name: name.replace('.module.', '.', 1) if '.module.' in name else (name[:-len('.module')] if name.endswith('.module') else name)
-for name in ('nets', 'ema'):
-    old = ckpt['model'][name]
-    new = collections.OrderedDict((strip(k), v) for k, v in old.items())
-    new._metadata = collections.OrderedDict((strip(k), v) for k, v in old._metadata.items())
-    ckpt['model'][name] = new
-torch.save(ckpt, sys.argv[2])
-print('%.3f' % (time.perf_counter() - started))
-`;
+const BASELINE = torchRenameBaseline(String.raw`
+def rename(name):
+    if '.module.' in name:
+        return name.replace('.module.', '.', 1)
+    return name[:-len('.module')] if name.endswith('.module') else name
+`);
 
 /** Returns a line with the wall, CPU and throughput of one copy of `size` bytes into `target`. */
 async function timeCopy(label: string, size: number, target: string, copy: (target: string) => Promise<void>, durable: boolean): Promise<string> {

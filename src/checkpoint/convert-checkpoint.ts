@@ -32,12 +32,12 @@ export async function convertCheckpoint(input: string, output: string, options: 
   const format = options.to ?? (extname(output).toLowerCase() === '.safetensors' ? 'safetensors' : 'torch-zip');
   if (format === 'torch-zip') {
     const root = options.stateDict === undefined ? checkpoint.root : pickStateDict(checkpoint, options.stateDict, input);
-    return { format, bytes: await writeCheckpoint(output, root, { format, inputs: [input], durable: options.durable ?? true }), ...(options.stateDict !== undefined ? { stateDict: options.stateDict } : {}) };
+    return { format, bytes: await writeCheckpoint(output, root, { format, inputs: [input], durable: options.durable }), ...(options.stateDict !== undefined ? { stateDict: options.stateDict } : {}) };
   }
   const name = options.stateDict ?? defaultStateDict(checkpoint, input);
   const root = pickStateDict(checkpoint, name, input);
   const metadata = checkpoint.metadata ?? { format: 'pt' };
-  return { format, bytes: await writeCheckpoint(output, root, { format, metadata, inputs: [input], durable: options.durable ?? true }), stateDict: name };
+  return { format, bytes: await writeCheckpoint(output, root, { format, metadata, inputs: [input], durable: options.durable }), stateDict: name };
 }
 
 function defaultStateDict(checkpoint: Awaited<ReturnType<typeof openCheckpoint>>, input: string): string {

@@ -45,12 +45,11 @@ export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
   const seed = options.seed ?? DEFAULT_SEED;
   const provenance = await buildProvenance(plan, { seed, metadata });
   const applied = await applyPlan({ plan, source: source!, target, metadata, seed, provenance });
-  const durable = options.durable ?? true;
   const format = /\.safetensors$/i.test(options.output) ? 'safetensors' : 'torch-zip';
   if (format === 'safetensors') {
-    await writeCheckpoint(options.output, onlyStateDict(applied.root, plan, source!.checkpoint!, options.output), { format, durable, metadata: { [PROVENANCE_KEY]: JSON.stringify(provenance) } });
+    await writeCheckpoint(options.output, onlyStateDict(applied.root, plan, source!.checkpoint!, options.output), { format, durable: options.durable, metadata: { [PROVENANCE_KEY]: JSON.stringify(provenance) } });
   } else {
-    await writeCheckpoint(options.output, applied.root, { format, durable });
+    await writeCheckpoint(options.output, applied.root, { format, durable: options.durable });
   }
   const model = buildReportModel(plan, prepared.sources, [...applied.notes, `Wrote "${options.output}" (${format}).`]);
   const outcome = emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.ok);
