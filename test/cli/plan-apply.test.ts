@@ -8,8 +8,9 @@ import { createCli } from '../../src/cli/create-cli.ts';
 import { UsageError } from '../../src/cli/exit-codes.ts';
 import { ExitWith } from '../../src/cli/exit-codes.ts';
 import { InputError } from '../../src/input-error.ts';
+import { REFERENCE } from '../plan/plan-helpers.ts';
 
-const R = '/work/shared/reference';
+const R = REFERENCE;
 const dir = mkdtempSync(join(tmpdir(), 'surgery-cli-'));
 
 /** Runs the real CLI in-process; returns stdout and the exit code main() would use. */

@@ -1,5 +1,6 @@
 /** Shared helpers for planner tests: parse remap text, build manifest schemas, resolve. */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseRemap } from '../../grammar/index.ts';
 import type { DType } from '../../src/checkpoint/types.ts';
 import { parseTsvManifest } from '../../src/plan/read-manifest.ts';
@@ -8,7 +9,7 @@ import { resolvePlan } from '../../src/plan/resolve-plan.ts';
 import type { Plan } from '../../src/plan/plan-types.ts';
 import type { RemapSource } from '../../src/plan/rule-refs.ts';
 
-export const REFERENCE = '/work/shared/reference';
+export const REFERENCE = fileURLToPath(new URL('../../../shared/reference', import.meta.url));
 
 /** Returns a parsed remap; throws when the text has syntax errors (tests must feed valid programs). */
 export function remap(text: string, file = 'test.remap'): RemapSource {
