@@ -3,6 +3,7 @@
  * keys nothing provides (`reinit`), tensors whose shape differs (`reinit` naming the dimension, or the fusion-layer
  * blocks) and dtypes that differ (`cast`). Runs of keys that cover a whole subtree become one `prefix.**` rule.
  */
+import { DTYPES } from '../../grammar/index.ts';
 import type { PlanRow, StateDictPlan } from '../plan/plan-types.ts';
 import { formatShape } from '../plan/model-schema.ts';
 import { castStatement, dropStatement, reinitStatement, type DraftRule } from './draft-file.ts';
@@ -24,9 +25,7 @@ export function residualRules(plan: StateDictPlan, fusion: Omit<FusionInput, 'ke
   }
   for (const row of rows) {
     if (row.status === 'size-mismatch') rules.push(...mismatchRules(row, fusion));
-    if (row.status === 'dtype-mismatch' && row.targetDType) {
-      rules.push({ statement: castStatement(row.key.split('.'), row.targetDType), why: `The source stores ${row.sourceDType}, the target ${row.targetDType}`, confidence: 'certain' });
-    }
+    if (row.status === 'dtype-mismatch' && row.targetDType) rules.push(dtypeRule(row, row.targetDType));
   }
   return rules;
 }
@@ -37,6 +36,13 @@ function mismatchRules(row: PlanRow, fusion: Omit<FusionInput, 'key' | 'sourceSh
   const target = row.targetShape!;
   if (isFusionKey(row.key) && source.length === 2 && target.length === 2) return fusionRules({ ...fusion, key, sourceShape: source, targetShape: target });
   return [{ statement: reinitStatement(key), why: `${formatShape(source)} -> ${formatShape(target)}: ${dimensionsThatDiffer(source, target)}, so it starts fresh (default init, as a new target model has)`, confidence: 'certain' }];
+}
+
+/** `cast` converts between floating types only; a tensor of another dtype on one side starts fresh instead. */
+function dtypeRule(row: PlanRow, target: string): DraftRule {
+  const why = `The source stores ${row.sourceDType}, the target ${target}`;
+  if (DTYPES.includes(target) && DTYPES.includes(row.sourceDType ?? '')) return { statement: castStatement(row.key.split('.'), target), why, confidence: 'certain' };
+  return { statement: reinitStatement(row.key.split('.')), why: `${why}, which \`cast\` does not convert, so it starts fresh`, confidence: 'certain' };
 }
 
 /** Returns which dimensions differ, e.g. `dimension 1 differs (10 vs 7)`, or that the ranks differ. */

@@ -1,6 +1,7 @@
 /** `surgery suggest SOURCE (--target T | --target-config C) -o draft.remap`: draft a remap that plans clean. */
 import type { CommandModule } from 'yargs';
 import { wantsColour } from '../../report/render-text.ts';
+import { UsageError } from '../exit-codes.ts';
 import { printOutcome } from './plan.ts';
 
 interface SuggestArgs {
@@ -20,7 +21,7 @@ export const suggestCommand: CommandModule<object, SuggestArgs> = {
       .option('target-config', { type: 'string', describe: 'robomimic diffusion_policy config JSON whose model is the target' })
       .conflicts('target', 'target-config')
       .check((args) => {
-        if (!args.target && !args['target-config']) throw new Error('Give the target: --target T or --target-config C.');
+        if (!args.target && !args['target-config']) throw new UsageError('Give the target: --target T or --target-config C.');
         return true;
       })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the .remap to write (never an input)' }) as never,
