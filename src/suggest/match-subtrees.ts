@@ -29,7 +29,11 @@ export interface SegmentMatch {
   alternatives: string[];
 }
 
-/** Partial matches need at least this share (Jaccard) of relative keys in common, or the subtrees are unrelated. */
+/**
+ * Partial matches need more than this share (Jaccard) of relative keys in common, and more than this share of the
+ * source's tensors with the same shape on the target side: otherwise little would transfer and the rename would only
+ * hide that two different modules sit under the names.
+ */
 const MIN_SHARED_FRACTION = 0.5;
 
 interface TreeNode {
@@ -128,26 +132,26 @@ function group(groups: Map<string, { sources: TreeNode[]; targets: TreeNode[] }>
 
 /** Pairs the remaining subtrees greedily by shared relative keys (best first, earlier first on a tie). */
 function partialPairs(sources: TreeNode[], targets: TreeNode[], path: string[]): Pair[] {
-  const scored: Array<{ s: TreeNode; t: TreeNode; score: number; shared: number; order: number }> = [];
+  const scored: Array<{ s: TreeNode; t: TreeNode; score: number; shared: number; sameShape: number; order: number }> = [];
   sources.forEach((s, i) => {
     if (s.shape !== null) return;
     targets.forEach((t, j) => {
       if (t.shape !== null) return;
       const shared = [...s.relKeys].filter((k) => t.relKeys.has(k)).length;
       const score = shared / (s.relKeys.size + t.relKeys.size - shared);
-      if (score >= MIN_SHARED_FRACTION) scored.push({ s, t, score, shared, order: i * targets.length + j });
+      const targetEntries = new Set(t.entries);
+      const sameShape = s.entries.filter((e) => targetEntries.has(e)).length;
+      if (score >= MIN_SHARED_FRACTION && sameShape > s.entries.length * MIN_SHARED_FRACTION) scored.push({ s, t, score, shared, sameShape, order: i * targets.length + j });
     });
   });
-  scored.sort((a, b) => b.score - a.score || a.order - b.order);
+  scored.sort((a, b) => b.score - a.score || b.sameShape - a.sameShape || a.order - b.order);
   const pairs: Pair[] = [];
   const used = new Set<TreeNode>();
   for (const c of scored) {
     if (used.has(c.s) || used.has(c.t)) continue;
     used.add(c.s).add(c.t);
-    const alternatives = scored.filter((o) => o.s === c.s && o.t !== c.t && o.score === c.score && !used.has(o.t)).map((o) => o.t.name);
-    const targetShapes = new Set(c.t.entries);
-    const sameShape = c.s.entries.filter((e) => targetShapes.has(e)).length;
-    pairs.push({ source: c.s, target: c.t, match: { parent: path, from: c.s.name, to: c.t.name, tensors: c.s.entries.length, kind: 'partial', shared: c.shared, sameShape, alternatives } });
+    const alternatives = scored.filter((o) => o.s === c.s && o.t !== c.t && o.score === c.score && o.sameShape === c.sameShape).map((o) => o.t.name);
+    pairs.push({ source: c.s, target: c.t, match: { parent: path, from: c.s.name, to: c.t.name, tensors: c.s.entries.length, kind: 'partial', shared: c.shared, sameShape: c.sameShape, alternatives } });
   }
   remove(sources, targets, pairs);
   return pairs;
