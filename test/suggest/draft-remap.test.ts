@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,23 @@ test('DROID -> LIBERO (tiny): the tied cameras are marked as a guess naming the 
     assert.ok(lines[i - 1]!.startsWith('#'), `no comment above line ${i + 1}: ${line}`);
   });
   assert.ok(draft.plan!.expectations.length > 0);
+});
+
+test('the expect lines catch a later edit that loses a transfer', async () => {
+  const [source, target] = [`${R}fork_droid_tiny.ckpt.pth`, `${R}fork_libero_tiny.ckpt.pth`];
+  const draft = await suggest(source, target);
+  // Giving up on the second camera in a way strict loading accepts: drop its source encoder, start the target's fresh.
+  const edited = draft.text.replace(
+    'camera/image/varied_camera_2_left_image -> eye_in_hand_rgb\n',
+    'drop policy.obs_encoder.module.nets.obs.obs_nets.camera/image/varied_camera_2_left_image.**\nreinit policy.obs_encoder.module.nets.obs.obs_nets.eye_in_hand_rgb.**\n',
+  );
+  assert.is.not(edited, draft.text);
+  const remap = join(dir, 'edited.remap');
+  writeFileSync(remap, edited);
+  const plan = await planOf(remap, source, target);
+  const failed = plan.expectations.filter((e) => !e.passed).map((e) => plan.rules[e.rule]!.ref.text);
+  assert.equal(failed, ['expect loaded >= 394', 'expect reinit <= 4', 'expect loaded >= 99.9% params']);
+  assert.is(plan.ok, false);
 });
 
 test('LIBERO -> DROID (tiny, reverse): renames and combine blocks the other way', async () => {
