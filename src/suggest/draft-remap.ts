@@ -11,7 +11,7 @@ import type { Plan } from '../plan/plan-types.ts';
 import { resolvePlan } from '../plan/resolve-plan.ts';
 import { inStatement, printDraft, versionStatement, type DraftSection } from './draft-file.ts';
 import { expectRules } from './expect-rules.ts';
-import { matchSubtrees, type SegmentMatch } from './match-subtrees.ts';
+import { matchSubtrees } from './match-subtrees.ts';
 import { renameRules } from './rename-rules.ts';
 import { residualRules } from './residual-rules.ts';
 import { stripWrappers, wrapperRules } from './wrapper-rules.ts';
@@ -34,7 +34,6 @@ export interface Draft {
   diagnostics: Diagnostic[];
   /** Whether the draft parses, checks and plans clean in strict mode with every expectation met. */
   ok: boolean;
-  matches: SegmentMatch[];
 }
 
 /** Returns the drafted remap for `input` and whether it plans clean; never throws for inputs that do not fit. */
@@ -61,8 +60,7 @@ export function draftRemap(input: SuggestInput): Draft {
   if (residual.length > 0) sections.push({ heading: ['What the renames leave over: keys one side lacks, shapes and dtypes that differ.'], rules: residual });
   const settled = planOf(input, sections);
   if (settled.plan?.ok) sections.push({ heading: ['What review can rely on (per state dict); a later edit that loses a transfer fails these.'], rules: expectRules(settled.plan.stateDicts) });
-  const final = planOf(input, sections);
-  return { ...final, matches };
+  return planOf(input, sections);
 }
 
 /** Returns the state-dict names to transform: those both sides hold (an unnamed manifest stands for any name). */
@@ -82,12 +80,12 @@ function referenceDicts(input: SuggestInput, scopes: string[]): [StateDictSchema
   return [source ?? { name, keys: new Map() }, target ?? { name, keys: new Map() }];
 }
 
-function referencePlan(plan: Plan, name: string) {
+function referencePlan(plan: Plan, name: string): Plan['stateDicts'][number] {
   return plan.stateDicts.find((d) => d.name === name) ?? plan.stateDicts[0]!;
 }
 
 /** Returns the text of `sections` and its strict plan (null when the text does not check: a suggester bug). */
-function planOf(input: SuggestInput, sections: DraftSection[]): Omit<Draft, 'matches'> {
+function planOf(input: SuggestInput, sections: DraftSection[]): Draft {
   const text = printDraft(sections, input.file);
   const analyzed = analyzeRemap(text, input.file);
   const errors = analyzed.diagnostics.filter((d) => d.severity === 'error');
