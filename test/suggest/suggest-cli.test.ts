@@ -5,8 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCli } from '../../src/cli/create-cli.ts';
+import { UsageError } from '../../src/cli/exit-codes.ts';
+import { InputError } from '../../src/input-error.ts';
 import { formatJsonManifest } from '../../src/plan/read-manifest.ts';
 import type { KeySpec } from '../../src/plan/model-schema.ts';
+import { runPlan } from '../../src/plan/run-plan.ts';
+import { runSuggest } from '../../src/suggest/run-suggest.ts';
 
 const R = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
 const CLI = fileURLToPath(new URL('../examples/surgery-cli.ts', import.meta.url));
@@ -34,39 +39,59 @@ test('suggest writes a draft that `surgery plan` then passes strictly, end to en
   assert.ok(report.expectations.every((e: { passed: boolean }) => e.passed));
 });
 
-test('suggest never writes over an input: -o naming the target exits 3 and leaves it untouched', () => {
+test('suggest never writes over an input: -o naming the target is refused and leaves it untouched', async () => {
   const target = join(dir, 'target.tsv');
   writeFileSync(target, 'a.weight\t2x3\tfloat32\n');
   const before = statSync(target).mtimeMs;
-  const result = surgery('suggest', `${R}full_size/droid_nets.tsv`, '-t', target, '-o', target);
-  assert.is(result.code, 3);
-  assert.match(result.stderr, 'is one of the files being read');
+  try {
+    await runSuggest({ source: `${R}full_size/droid_nets.tsv`, target, output: target, colour: false });
+    assert.unreachable('suggest wrote over its target');
+  } catch (error) {
+    assert.instance(error, InputError);
+    assert.is((error as InputError).code, 'output/overwrites-input');
+  }
   assert.is(readFileSync(target, 'utf8'), 'a.weight\t2x3\tfloat32\n');
   assert.is(statSync(target).mtimeMs, before);
 });
 
-test('suggest needs a target: neither --target nor --target-config is a usage error (exit 2), nothing written', () => {
+test('suggest needs a target: neither --target nor --target-config is a usage error, nothing written', async () => {
   const out = join(dir, 'none.remap');
-  const result = surgery('suggest', `${R}full_size/droid_nets.tsv`, '-o', out);
-  assert.is(result.code, 2);
+  // yargs may throw a check failure before parseAsync returns its promise, so catch both ways.
+  const error = await (async () => createCli(['suggest', `${R}full_size/droid_nets.tsv`, '-o', out]).parseAsync())().catch((e: unknown) => e);
+  assert.instance(error, UsageError);
   assert.not.ok(existsSync(out));
 });
 
-test('suggest on manifests: a root wrapper on one side, a renamed tensor, a castable and a non-castable dtype', () => {
+test('suggest on manifests: a root wrapper on one side, a renamed tensor, a castable and a non-castable dtype', async () => {
   const spec = (shape: number[], dtype: KeySpec['dtype'] = 'float32'): KeySpec => ({ shape, dtype });
   const source = join(dir, 'wrapped.json');
   const target = join(dir, 'plain.json');
   writeFileSync(source, formatJsonManifest([{ name: 'model', keys: new Map([['module.enc.conv.weight', spec([4, 3])], ['module.enc.norm.gamma', spec([4])], ['module.head.w', spec([2], 'float16')], ['module.head.steps', spec([1], 'int64')]]) }]));
   writeFileSync(target, formatJsonManifest([{ name: 'model', keys: new Map([['enc.conv.weight', spec([4, 3])], ['enc.norm.weight', spec([4])], ['head.w', spec([2])], ['head.steps', spec([1])]]) }]));
   const draft = join(dir, 'manifests.remap');
-  const result = surgery('suggest', source, '-t', target, '-o', draft);
-  assert.is(result.code, 0, result.stderr);
+  const result = await runSuggest({ source, target, output: draft, colour: false });
+  assert.is(result.exitCode, 0, result.stderr);
   const text = readFileSync(draft, 'utf8');
   assert.match(text, 'module.** -> **');
   assert.match(text, 'enc.norm.gamma -> enc.norm.weight');
   assert.match(text, 'cast head.w to float32');
   assert.match(text, 'reinit head.steps');
-  assert.is(surgery('plan', source, draft, '-t', target).code, 0);
+  const planned = await runPlan({ source, remaps: [draft], target, mode: 'strict', fill: true, format: 'text', colour: false });
+  assert.is(planned.exitCode, 0, planned.stdout);
+});
+
+test('suggest writes nothing when no clean draft exists (no state dict in common) and says what failed: exit 1', async () => {
+  const spec: KeySpec = { shape: [2], dtype: 'float32' };
+  const source = join(dir, 'dict-a.json');
+  const target = join(dir, 'dict-b.json');
+  writeFileSync(source, formatJsonManifest([{ name: 'a', keys: new Map([['w', spec]]) }]));
+  writeFileSync(target, formatJsonManifest([{ name: 'b', keys: new Map([['w', spec]]) }]));
+  const out = join(dir, 'unclean.remap');
+  const result = await runSuggest({ source, target, output: out, colour: false });
+  assert.is(result.exitCode, 1);
+  assert.match(result.stderr, `has no state dict "a"`);
+  assert.match(result.stderr, 'Nothing written: the drafted remap does not plan clean (strict).');
+  assert.not.ok(existsSync(out));
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
