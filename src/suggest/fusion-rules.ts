@@ -82,7 +82,8 @@ export function fusionRules(input: FusionInput): DraftRule[] {
     },
   ];
   for (const { t, s } of blocks) {
-    rules.push({ statement: assignColumnsStatement(input.key, [t.start, t.stop], [s.start, s.stop]), why: `${t.key} <- ${s.key}: ${t.stop - t.start} columns`, confidence: 'certain' });
+    const pairing = t.key === s.key ? 'the same obs key on both sides' : 'paired by the rename above';
+    rules.push({ statement: assignColumnsStatement(input.key, [t.start, t.stop], [s.start, s.stop]), why: `${t.key} <- ${s.key}: ${t.stop - t.start} columns, ${pairing}`, confidence: 'certain' });
   }
   return rules;
 }
