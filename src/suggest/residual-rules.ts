@@ -1,7 +1,8 @@
 /**
  * What the renames leave over, read off the plan of the draft so far: source keys the target lacks (`drop`), target
  * keys nothing provides (`reinit`), tensors whose shape differs (`reinit` naming the dimension, or the fusion-layer
- * blocks) and dtypes that differ (`cast`). Runs of keys that cover a whole subtree become one `prefix.**` rule.
+ * blocks, also where the fusion layer's shape agrees but its columns do not) and dtypes that differ (`cast`). Runs of
+ * keys that cover a whole subtree become one `prefix.**` rule.
  */
 import { DTYPES } from '../../grammar/index.ts';
 import type { PlanRow, StateDictPlan } from '../plan/plan-types.ts';
@@ -25,6 +26,10 @@ export function residualRules(plan: StateDictPlan, fusion: Omit<FusionInput, 'ke
   }
   for (const row of rows) {
     if (row.status === 'size-mismatch') rules.push(...mismatchRules(row, fusion));
+    // Same shape is not the same meaning: with the obs keys in another order, the columns must move all the same.
+    if ((row.status === 'loaded' || row.status === 'renamed') && isFusionKey(row.key) && fusion.source && fusion.target) {
+      rules.push(...fusionRules({ ...fusion, key: row.key.split('.'), sourceShape: row.sourceShape!, targetShape: row.targetShape! }));
+    }
     if (row.status === 'dtype-mismatch' && row.targetDType) rules.push(dtypeRule(row, row.targetDType));
   }
   return rules;

@@ -146,6 +146,10 @@ torch.save(ck, sys.argv[2])
   // Sorted LIBERO keys: ee_ori 0:3, ee_pos 3:6, eye_in_hand_rgb 6:70, front_cam 70:134, gripper_states 134:136.
   const blocks = plan.stateDicts[0]!.rows.find((r) => r.key === `_orig_mod.${COMBINE}`)!.blocks.map((b) => [b.targetBox[1], b.sourceBox[1]]);
   assert.equal(blocks, [[[6, 70], [71, 135]], [[70, 134], [7, 71]]]);
+  // LIBERO -> the same with the camera renamed and re-sorted: the low-dim keys keep their names and move too.
+  const libero = assertClean(await suggest(`${R}fork_libero_tiny.ckpt.pth`, wrapped));
+  const moved = libero.stateDicts[0]!.rows.find((r) => r.key === `_orig_mod.${COMBINE}`)!.blocks.map((b) => [b.targetBox[1], b.sourceBox[1]]);
+  assert.equal(moved, [[[0, 3], [64, 67]], [[3, 6], [67, 70]], [[6, 70], [70, 134]], [[70, 134], [0, 64]], [[134, 136], [134, 136]]]);
   const back = await suggest(wrapped, `${R}fork_droid_tiny.ckpt.pth`);
   assertClean(back);
   assert.match(back.text, '_orig_mod.** -> **');
