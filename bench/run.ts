@@ -20,6 +20,7 @@ interface Bench {
 const BENCHES: Bench[] = [
   // --expose-gc lets parse-remap start every timed run from a collected heap.
   { script: 'parse-remap.ts', nodeFlags: ['--expose-gc'], slow: false, keeps: false },
+  { script: 'suggest.ts', nodeFlags: ['--expose-gc'], slow: false, keeps: false },
   { script: 'io.ts', nodeFlags: [], slow: false, keeps: true },
   { script: 'apply.ts', nodeFlags: [], slow: false, keeps: true },
   { script: 'model-speed.ts', nodeFlags: [], slow: true, keeps: false },

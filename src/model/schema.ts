@@ -144,7 +144,8 @@ export function trunkOutputShape(rgb: RgbEncoderSpec, coreInput: number[]): numb
   return [rgb.planes[3] * expansion, h, w];
 }
 
-function coreOutputDim(rgb: RgbEncoderSpec, imageShape: number[]): number {
+/** Returns the width of one image key's VisualCore output: its Linear, else the pool or flattened trunk. */
+export function coreOutputDim(rgb: RgbEncoderSpec, imageShape: number[]): number {
   const input = coreInputShape(rgb, imageShape);
   const trunk = trunkOutputShape(rgb, input);
   if (rgb.featureDim !== null) return rgb.featureDim;

@@ -1,0 +1,40 @@
+/** `surgery suggest SOURCE (--target T | --target-config C) -o draft.remap`: draft a remap that plans clean. */
+import type { CommandModule } from 'yargs';
+import { wantsColour } from '../../report/render-text.ts';
+import { UsageError } from '../exit-codes.ts';
+import { printOutcome } from './plan.ts';
+
+interface SuggestArgs {
+  source: string;
+  target?: string;
+  'target-config'?: string;
+  output: string;
+}
+
+export const suggestCommand: CommandModule<object, SuggestArgs> = {
+  command: 'suggest <source>',
+  describe: 'Draft a remap from source to target, each rule commented with why and how sure; written only if it plans clean (strict). Exit 0 written, 1 no clean draft, 2 usage, 3 unreadable input',
+  builder: (yargs) =>
+    yargs
+      .positional('source', { type: 'string', demandOption: true, describe: 'source checkpoint or .json/.tsv key manifest' })
+      .option('target', { alias: 't', type: 'string', describe: 'target checkpoint or .json/.tsv key manifest' })
+      .option('target-config', { type: 'string', describe: 'robomimic diffusion_policy config JSON whose model is the target' })
+      .conflicts('target', 'target-config')
+      .check((args) => {
+        if (!args.target && !args['target-config']) throw new UsageError('Give the target: --target T or --target-config C.');
+        return true;
+      })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the .remap to write (never an input)' }) as never,
+  handler: async (args) => {
+    // Loaded on use, like `plan`: the planner and the remap parser are not needed to start the CLI.
+    const { runSuggest } = await import('../../suggest/run-suggest.ts');
+    const outcome = await runSuggest({
+      source: args.source,
+      output: args.output,
+      ...(args.target ? { target: args.target } : {}),
+      ...(args['target-config'] ? { targetConfig: args['target-config'] } : {}),
+      colour: wantsColour(process.stderr),
+    });
+    printOutcome(outcome);
+  },
+};
