@@ -10,6 +10,7 @@ import { convertCommand } from './convert.ts';
 import { initCommand } from './init.ts';
 import { predictCommand } from './predict.ts';
 import { demoCommand } from './demo.ts';
+import { verifyCommand } from './verify.ts';
 
 // Each command file exports one CommandModule; add yours here.
-export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, planCommand, applyCommand, trainCommand, inspectCommand, convertCommand, initCommand, predictCommand, demoCommand];
+export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, planCommand, applyCommand, verifyCommand, trainCommand, inspectCommand, convertCommand, initCommand, predictCommand, demoCommand];
