@@ -27,7 +27,7 @@ function probeLine(report: VerifyReport): string {
 }
 
 function diffText(row: VerifyRow): string {
-  return row.maxAbsDiff === null ? `not run: ${row.notRun}` : `max |Δ| ${row.maxAbsDiff === 0 ? '0' : row.maxAbsDiff.toExponential(3)}`;
+  return row.maxAbsDiff === null ? `not run: ${row.notRun}` : `max abs diff ${row.maxAbsDiff === 0 ? '0' : row.maxAbsDiff.toExponential(3)}`;
 }
 
 function claimText(row: VerifyRow): string {
@@ -63,7 +63,8 @@ function renderMarkdown(report: VerifyReport): string {
     for (const row of section.rows) out.push(`| ${VERDICT_ICON[row.verdict]} | \`${row.submodule}\` | \`${fromText(row)}\` | ${claimText(row)} | ${diffText(row)} |`);
     const changed = section.rows.filter((r) => r.notCopied.length > 0);
     for (const row of changed) {
-      out.push('', `<details><summary><code>${row.submodule}</code>: ${row.notCopied.reduce((n, k) => n + k.count, 0)} tensors not copied</summary>`, '');
+      const count = row.notCopied.reduce((n, k) => n + k.count, 0);
+      out.push('', `<details><summary><code>${row.submodule}</code>: ${count} tensor${count === 1 ? '' : 's'} not copied</summary>`, '');
       out.push(...row.notCopied.map((k) => `- ${k.status} \`${k.key}\`${k.count > 1 ? ` ×${k.count}` : ''}`), '', '</details>');
     }
   }
