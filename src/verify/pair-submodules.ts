@@ -75,7 +75,8 @@ export function pairFromTransfers(source: Submodule[], output: Submodule[], tran
     out.keys.forEach((key, i) => {
       const o = origins[i]!;
       if (o.status !== 'loaded' && o.status !== 'renamed') notCopied.push({ key, status: o.status });
-      else if (o.module !== from || o.key !== key) notCopied.push({ key, status: 'elsewhere' });
+      // A copy from outside the paired submodule (or under another name in it) is no copy of it.
+      else if (from && (o.module !== from || o.key !== key)) notCopied.push({ key, status: 'elsewhere' });
     });
     return { output: out, source: from, pairedBy: from ? 'provenance' : null, claim: claimOf(notCopied.length, out.keys.length), notCopied };
   });

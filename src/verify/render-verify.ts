@@ -15,7 +15,10 @@ export function renderVerify(report: VerifyReport, format: ReportFormat, colour 
 }
 
 function headline(report: VerifyReport): string {
-  return report.ok ? 'every submodule claimed copied is identical' : `${report.failures} submodule${report.failures === 1 ? '' : 's'} claimed copied differ${report.failures === 1 ? 's' : ''}`;
+  const { failures } = report;
+  if (failures > 0) return `${failures} submodule${failures === 1 ? '' : 's'} claimed copied differ${failures === 1 ? 's' : ''}`;
+  const unchecked = report.sections.reduce((n, s) => n + s.rows.filter((r) => r.claim === 'copied' && r.verdict === 'not run').length, 0);
+  return unchecked === 0 ? 'every submodule claimed copied is identical' : `no submodule claimed copied differs, but ${unchecked} could not be run`;
 }
 
 function pairingLine(report: VerifyReport): string {

@@ -8,11 +8,12 @@ import { selectBackend, type BackendChoice } from '../model/backend.ts';
 import { loadPolicy, type LoadedPolicy } from '../model/load-policy.ts';
 import { disposePolicy } from '../model/policy.ts';
 import type { PolicyWeights } from '../model/weights.ts';
+import { fingerprintFile } from '../plan/fingerprint-file.ts';
 import { emitReport, type CommandOutcome, type ReportOptions } from '../plan/run-plan.ts';
 import { measurePair } from './measure-pair.ts';
 import { pairByWeights, pairFromTransfers, submodulesOf, type Side, type SubmodulePair } from './pair-submodules.ts';
 import { disposeProbe, probeFromFile, synthesiseProbe, type ProbeBatch } from './probe-batch.ts';
-import { readTransfers } from './read-transfers.ts';
+import { readTransfers, type RecordedTransfers } from './read-transfers.ts';
 import { renderVerify } from './render-verify.ts';
 import { VERIFY_REPORT_SCHEMA, VERIFY_REPORT_VERSION, verifyRow, type VerifyReport, type VerifySection } from './verify-report.ts';
 
@@ -39,7 +40,7 @@ export async function runVerify(options: VerifyOptions): Promise<CommandOutcome>
   try {
     output = await loadPolicy(options.output);
     const recorded = readTransfers(output.checkpoint);
-    const notes = [...new Set([...source.warnings, ...output.warnings]), ...(backend.note ? [backend.note] : [])];
+    const notes = [...new Set([...source.warnings, ...output.warnings]), ...(backend.note ? [backend.note] : []), ...(await sourceMismatch(recorded, options.source))];
     const sections: VerifySection[] = [];
     let pairedByWeights = recorded.transfers === null;
     for (const [name, pick] of WEIGHT_SETS) {
@@ -77,6 +78,14 @@ export async function runVerify(options: VerifyOptions): Promise<CommandOutcome>
     disposePolicy(source.policy);
     if (output) disposePolicy(output.policy);
   }
+}
+
+/** A note when the provenance names another source file than the one given (same fingerprint algorithm, other digest). */
+async function sourceMismatch(recorded: RecordedTransfers, path: string): Promise<string[]> {
+  if (!recorded.source) return [];
+  const given = await fingerprintFile(path);
+  if (given.algorithm === recorded.source.algorithm && given.digest === recorded.source.digest) return [];
+  return [`The output's provenance says it was made from "${recorded.source.path}" (${recorded.source.algorithm} ${recorded.source.digest.slice(0, 12)}), not from "${path}" (${given.digest.slice(0, 12)}); the claims are about that file.`];
 }
 
 /** Output image key → the source obs key its encoder pairs with. */

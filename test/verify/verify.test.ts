@@ -12,6 +12,7 @@ import { writeCheckpoint } from '../../src/checkpoint/write-checkpoint.ts';
 import { InputError } from '../../src/input-error.ts';
 import { PROVENANCE_KEY } from '../../src/plan/apply-plan.ts';
 import { runApply } from '../../src/plan/run-apply.ts';
+import { renderVerify } from '../../src/verify/render-verify.ts';
 import { runVerify } from '../../src/verify/run-verify.ts';
 import type { VerifyReport, VerifyRow } from '../../src/verify/verify-report.ts';
 import { REFERENCE_DIR } from '../model/reference.ts';
@@ -75,6 +76,15 @@ test('the tiny DROID → LIBERO surgery: both encoders identical to their rename
     assert.equal(row(report, dict, 'combine').notCopied, [{ key: '0.weight', count: 1, status: 'assembled' }]);
   }
   assert.is(report.failures, 0);
+  assert.equal(report.notes.filter((n) => n.startsWith("The output's provenance")), []);
+});
+
+test('verifying against another source than the provenance names: the report says so, and the renamed encoders find no source', async () => {
+  const { report } = await verify(applied, { source: LIBERO });
+  assert.ok(report.notes.some((n) => n.startsWith(`The output's provenance says it was made from "${DROID}"`)), report.notes.join('\n'));
+  const agentview = row(report, 'model.nets', 'encoder agentview_rgb');
+  assert.equal([agentview.claim, agentview.source, agentview.verdict], ['copied', null, 'not run']);
+  assert.match(renderVerify(report, 'text'), /^surgery verify: no submodule claimed copied differs, but 4 could not be run\n/);
 });
 
 test('a remap that reinitialises one encoder conv: that encoder is partly reinitialised and its output changes; the other stays identical', async () => {
@@ -115,9 +125,9 @@ test('a tensor of a copied encoder corrupted after apply: its outputs differ alt
   assert.equal([agentview.claim, agentview.verdict], ['copied', 'differs']);
   assert.ok(agentview.maxAbsDiff! > 0);
   assert.is(row(report, 'model.ema', 'encoder agentview_rgb').verdict, 'identical');
-  const md = await runVerify({ source: DROID, output: corrupted, backend: 'wasm', format: 'md', colour: false });
-  assert.match(md.stdout, '## surgery verify: ❌ 1 submodule claimed copied differs');
-  assert.match(md.stdout, '| ❌ | `encoder agentview_rgb` | `camera/image/varied_camera_1_left_image` | copied | max abs diff ');
+  const md = renderVerify(report, 'md');
+  assert.match(md, '## surgery verify: ❌ 1 submodule claimed copied differs');
+  assert.match(md, '| ❌ | `encoder agentview_rgb` | `camera/image/varied_camera_1_left_image` | copied | max abs diff ');
 });
 
 test('--obs with a real observation batch from the parity files, under the output keys or the source keys', async () => {
