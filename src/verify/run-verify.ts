@@ -15,7 +15,7 @@ import { pairByWeights, pairFromTransfers, submodulesOf, type Side, type Submodu
 import { disposeProbe, probeFromFile, synthesiseProbe, type ProbeBatch } from './probe-batch.ts';
 import { readTransfers, type RecordedTransfers } from './read-transfers.ts';
 import { renderVerify } from './render-verify.ts';
-import { VERIFY_REPORT_SCHEMA, VERIFY_REPORT_VERSION, verifyRow, type VerifyReport, type VerifySection } from './verify-report.ts';
+import { verifyReport, verifyRow } from './verify-report.ts';
 
 export interface VerifyOptions extends ReportOptions {
   source: string;
@@ -41,43 +41,42 @@ export async function runVerify(options: VerifyOptions): Promise<CommandOutcome>
     output = await loadPolicy(options.output);
     const recorded = readTransfers(output.checkpoint);
     const notes = [...new Set([...source.warnings, ...output.warnings]), ...(backend.note ? [backend.note] : []), ...(await sourceMismatch(recorded, options.source))];
-    const sections: VerifySection[] = [];
-    let pairedByWeights = recorded.transfers === null;
-    for (const [name, pick] of WEIGHT_SETS) {
-      const [s, o] = [pick(source), pick(output)];
-      if (!s || !o) continue;
-      const sourceSide: Side = { config: source.policy.config, schema: source.policy.schema, weights: s };
-      const outputSide: Side = { config: output.policy.config, schema: output.policy.schema, weights: o };
-      const [from, to] = [submodulesOf(sourceSide.config, sourceSide.schema), submodulesOf(outputSide.config, outputSide.schema)];
-      const transfers = recorded.transfers?.get(name);
-      if (recorded.transfers && !transfers) notes.push(`The provenance records no transfers for "${name}"; its submodules are paired by weights and shapes.`);
-      pairedByWeights ||= !transfers;
-      const pairs = transfers ? pairFromTransfers(from, to, transfers) : pairByWeights(from, to, sourceSide, outputSide);
-      probe ??= options.obs ? await probeFromFile(outputSide.config, options.obs, sourceNames(pairs)) : synthesiseProbe(outputSide.config);
-      const batch = probe;
-      sections.push({ stateDict: name, rows: pairs.map((pair) => verifyRow(pair, measurePair(pair, sourceSide, outputSide, batch))) });
-    }
-    const failures = sections.reduce((n, s) => n + s.rows.filter((r) => r.verdict === 'differs').length, 0);
-    const report: VerifyReport = {
-      schema: VERIFY_REPORT_SCHEMA,
-      version: VERIFY_REPORT_VERSION,
-      source: options.source,
-      output: options.output,
-      pairing: { by: pairedByWeights ? 'weights' : 'provenance', note: recorded.reason },
-      probe: { file: probe?.file ?? null, rows: probe ? ([...probe.images.values()][0]?.shape[0] ?? 0) : 0 },
-      backend: backend.name,
-      ok: failures === 0,
-      failures,
-      sections,
-      notes,
-    };
-    const exitCode = failures === 0 ? EXIT.ok : EXIT.failed;
-    return emitReport(renderVerify(report, options.format, options.colour && !options.report), options, exitCode, 'a submodule claimed copied differs');
+    const sets = pairWeightSets(source, output, recorded, notes);
+    const config = output.policy.config;
+    probe = options.obs ? await probeFromFile(config, options.obs, sourceNames(sets.flatMap((s) => s.pairs))) : synthesiseProbe(config);
+    const batch = probe;
+    const sections = sets.map((set) => ({ stateDict: set.name, rows: set.pairs.map((pair) => verifyRow(pair, measurePair(pair, set.source, set.output, batch))) }));
+    const report = verifyReport({ source: options.source, output: options.output, byWeights: sets.some((s) => s.byWeights), reason: recorded.reason, probe, backend: backend.name, sections, notes });
+    return emitReport(renderVerify(report, options.format, options.colour && !options.report), options, report.ok ? EXIT.ok : EXIT.failed, 'a submodule claimed copied differs');
   } finally {
     if (probe) disposeProbe(probe);
     disposePolicy(source.policy);
     if (output) disposePolicy(output.policy);
   }
+}
+
+interface PairedWeightSet {
+  name: string;
+  source: Side;
+  output: Side;
+  pairs: SubmodulePair[];
+  /** Paired by weights and shapes, for want of recorded transfers. */
+  byWeights: boolean;
+}
+
+/** Returns the submodule pairs of every weight set both checkpoints hold; adds a note where a set's transfers are missing. */
+function pairWeightSets(source: LoadedPolicy, output: LoadedPolicy, recorded: RecordedTransfers, notes: string[]): PairedWeightSet[] {
+  return WEIGHT_SETS.flatMap(([name, pick]) => {
+    const [s, o] = [pick(source), pick(output)];
+    if (!s || !o) return [];
+    const sourceSide: Side = { config: source.policy.config, schema: source.policy.schema, weights: s };
+    const outputSide: Side = { config: output.policy.config, schema: output.policy.schema, weights: o };
+    const [from, to] = [submodulesOf(sourceSide.config, sourceSide.schema), submodulesOf(outputSide.config, outputSide.schema)];
+    const transfers = recorded.transfers?.get(name);
+    if (recorded.transfers && !transfers) notes.push(`The provenance records no transfers for "${name}"; its submodules are paired by weights and shapes.`);
+    const pairs = transfers ? pairFromTransfers(from, to, transfers) : pairByWeights(from, to, sourceSide, outputSide);
+    return [{ name, source: sourceSide, output: outputSide, pairs, byWeights: !transfers }];
+  });
 }
 
 /** A note when the provenance names another source file than the one given (same fingerprint algorithm, other digest). */

@@ -6,6 +6,7 @@
 import { collapseKeys } from '../report/collapse-keys.ts';
 import type { Measurement } from './measure-pair.ts';
 import type { Claim, PairedBy, SubmodulePair } from './pair-submodules.ts';
+import type { ProbeBatch } from './probe-batch.ts';
 
 export const VERIFY_REPORT_SCHEMA = 'surgery-verify-report';
 /** Bump on any incompatible change of `VerifyReport`; tools check it. */
@@ -58,6 +59,33 @@ export interface VerifyReport {
   failures: number;
   sections: VerifySection[];
   notes: string[];
+}
+
+/** Returns the report of the measured sections; `byWeights` when any were paired without recorded transfers (`reason` says why). */
+export function verifyReport(input: {
+  source: string;
+  output: string;
+  byWeights: boolean;
+  reason: string;
+  probe: ProbeBatch;
+  backend: string;
+  sections: VerifySection[];
+  notes: string[];
+}): VerifyReport {
+  const failures = input.sections.reduce((n, s) => n + s.rows.filter((r) => r.verdict === 'differs').length, 0);
+  return {
+    schema: VERIFY_REPORT_SCHEMA,
+    version: VERIFY_REPORT_VERSION,
+    source: input.source,
+    output: input.output,
+    pairing: { by: input.byWeights ? 'weights' : 'provenance', note: input.reason },
+    probe: { file: input.probe.file, rows: [...input.probe.images.values()][0]?.shape[0] ?? 0 },
+    backend: input.backend,
+    ok: failures === 0,
+    failures,
+    sections: input.sections,
+    notes: input.notes,
+  };
 }
 
 /** Returns one report row from a pair and its measurement. */
