@@ -17,7 +17,9 @@ export function renderVerify(report: VerifyReport, format: ReportFormat, colour 
 function headline(report: VerifyReport): string {
   const { failures } = report;
   if (failures > 0) return `${failures} submodule${failures === 1 ? '' : 's'} claimed copied differ${failures === 1 ? 's' : ''}`;
-  const unchecked = report.sections.reduce((n, s) => n + s.rows.filter((r) => r.claim === 'copied' && r.verdict === 'not run').length, 0);
+  const copied = report.sections.flatMap((s) => s.rows.filter((r) => r.claim === 'copied'));
+  const unchecked = copied.filter((r) => r.verdict === 'not run').length;
+  if (copied.length === 0) return 'no submodule is claimed copied';
   return unchecked === 0 ? 'every submodule claimed copied is identical' : `no submodule claimed copied differs, but ${unchecked} could not be run`;
 }
 

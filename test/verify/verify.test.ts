@@ -85,6 +85,8 @@ test('verifying against another source than the provenance names: the report say
   const agentview = row(report, 'model.nets', 'encoder agentview_rgb');
   assert.equal([agentview.claim, agentview.source, agentview.verdict], ['copied', null, 'not run']);
   assert.match(renderVerify(report, 'text'), /^surgery verify: no submodule claimed copied differs, but 4 could not be run\n/);
+  const unclaimed = { ...report, sections: report.sections.map((sec) => ({ ...sec, rows: sec.rows.map((r) => ({ ...r, claim: 'unclaimed' as const })) })) };
+  assert.match(renderVerify(unclaimed, 'text'), /^surgery verify: no submodule is claimed copied\n/);
 });
 
 test('a remap that reinitialises one encoder conv: that encoder is partly reinitialised and its output changes; the other stays identical', async () => {
