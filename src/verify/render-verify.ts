@@ -1,9 +1,7 @@
 /** Renders a verify report as Markdown (for a pull request), JSON, or text for a terminal (coloured unless off). */
 import type { ReportFormat } from '../report/render-report.ts';
+import { COLOURS, type Colour } from '../report/render-text.ts';
 import type { Verdict, VerifyReport, VerifyRow } from './verify-report.ts';
-
-const COLOURS = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
-type Colour = keyof typeof COLOURS;
 
 const VERDICT_COLOUR: Readonly<Record<Verdict, Colour>> = { identical: 'green', differs: 'red', changed: 'yellow', 'not run': 'dim' };
 const VERDICT_ICON: Readonly<Record<Verdict, string>> = { identical: '✅', differs: '❌', changed: '🌱', 'not run': '➖' };

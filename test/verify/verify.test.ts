@@ -77,6 +77,8 @@ test('the tiny DROID → LIBERO surgery: both encoders identical to their rename
   }
   assert.is(report.failures, 0);
   assert.equal(report.notes.filter((n) => n.startsWith("The output's provenance")), []);
+  assert.match(renderVerify(report, 'text', true), '\x1b[32midentical');
+  assert.not.match(renderVerify(report, 'text', false), '\x1b[');
 });
 
 test('verifying against another source than the provenance names: the report says so, and the renamed encoders find no source', async () => {
