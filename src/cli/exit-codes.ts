@@ -1,7 +1,7 @@
 /** Exit codes of every command, documented in the README. */
 export const EXIT = {
   ok: 0,
-  /** The plan or check failed: diagnostics with errors, or a failed expectation. */
+  /** The plan or check failed (diagnostics with errors, a failed expectation), or verify found a copied submodule that differs. */
   failed: 1,
   /** The command line itself was wrong. */
   usage: 2,

@@ -107,8 +107,8 @@ function randomizeIn(rgb: RgbEncoderSpec, images: tf.Tensor4D, key: string, draw
   return { images: x, copies };
 }
 
-/** Eval crop: offset `int((H − h)/2)` on both axes (robomimic `ObsUtils.center_crop`). */
-function centreCrop(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
+/** Returns the eval crop: offset `int((H − h)/2)` on both axes (robomimic `ObsUtils.center_crop`). */
+export function centreCrop(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
   const [, H, W] = x.shape;
   return sliceWindow(x, [0, Math.trunc((H - h) / 2), Math.trunc((W - w) / 2)], [-1, h, w]);
 }

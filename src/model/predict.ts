@@ -74,8 +74,8 @@ function toArray(t: tf.Tensor): Array3 {
   return { shape: [...t.shape], data: new Float32Array(t.dataSync() as Float32Array) };
 }
 
-/** Reads every tensor of a dict file (the root, or the root's `obs` dict when present). */
-async function readTensorDict(file: Checkpoint, nested: string): Promise<Map<string, RawObs>> {
+/** Returns every tensor of a dict file (the root, or the root's `nested` dict when present). */
+export async function readTensorDict(file: Checkpoint, nested: string): Promise<Map<string, RawObs>> {
   const inner = getAtPath(file.root, [nested]);
   const dict = isDict(inner) ? inner : file.root;
   if (!isDict(dict)) throw new InputError('obs/not-a-dict', file.path, 'must hold a dict of observation key → tensor.');

@@ -9,7 +9,16 @@ import { fingerprintFile, type Fingerprint } from './fingerprint-file.ts';
 import type { KeyStatus, Plan } from './plan-types.ts';
 
 /** Bump when the record's shape changes; readers check it. */
-export const PROVENANCE_VERSION = 1;
+export const PROVENANCE_VERSION = 2;
+
+/** Where one output tensor came from: its status and, when copied or renamed, the source key. */
+export interface KeyTransfer {
+  status: KeyStatus;
+  from: string | null;
+}
+
+/** Statuses of keys the output holds (dropped, unexpected, missing and mismatched keys are not written). */
+const WRITTEN: ReadonlySet<KeyStatus> = new Set(['loaded', 'renamed', 'assembled', 'reinit', 'filled']);
 
 export interface Provenance {
   format: 'surgery-provenance';
@@ -23,15 +32,23 @@ export interface Provenance {
   metadataFrom: 'source' | 'target';
   /** Per state dict: how many keys ended in each status. */
   summary: Record<string, Partial<Record<KeyStatus, number>>>;
+  /** Per state dict, per output key: what `surgery verify` checks the output against. */
+  transfers: Record<string, Record<string, KeyTransfer>>;
 }
 
 /** Returns the provenance record of applying `plan` (reads only the edges of large input files). */
 export async function buildProvenance(plan: Plan, options: { seed: number; metadata: 'source' | 'target' }): Promise<Provenance> {
   const summary: Provenance['summary'] = {};
+  const transfers: Provenance['transfers'] = {};
   for (const dict of plan.stateDicts) {
     const counts: Partial<Record<KeyStatus, number>> = {};
-    for (const row of dict.rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
+    const written: Record<string, KeyTransfer> = {};
+    for (const row of dict.rows) {
+      counts[row.status] = (counts[row.status] ?? 0) + 1;
+      if (WRITTEN.has(row.status)) written[row.key] = { status: row.status, from: row.status === 'loaded' || row.status === 'renamed' ? row.sourceKey : null };
+    }
     summary[dict.name] = counts;
+    transfers[dict.name] = written;
   }
   return {
     format: 'surgery-provenance',
@@ -44,6 +61,7 @@ export async function buildProvenance(plan: Plan, options: { seed: number; metad
     seed: options.seed,
     metadataFrom: options.metadata,
     summary,
+    transfers,
   };
 }
 

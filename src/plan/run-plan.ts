@@ -41,9 +41,12 @@ export function remapFailure(diagnostics: Parameters<typeof printDiagnostics>[0]
   return { stdout: '', stderr: `${printed}\n\nThe remap has errors; fix them first (\`surgery check\` lists them).\n`, exitCode: EXIT.failed };
 }
 
-/** Returns the outcome that prints `report`, or writes it to `--report FILE` and prints one line. */
-export function emitReport(report: string, options: ReportOptions, exitCode: number): CommandOutcome {
+/**
+ * Returns the outcome that prints `report`, or writes it to `--report FILE` and prints one line
+ * (with `failure` in brackets when the exit code is not ok).
+ */
+export function emitReport(report: string, options: ReportOptions, exitCode: number, failure = 'the plan has errors'): CommandOutcome {
   if (!options.report) return { stdout: report, stderr: '', exitCode };
   writeFileSync(options.report, report);
-  return { stdout: '', stderr: `report written to ${options.report}${exitCode === EXIT.ok ? '' : ' (the plan has errors)'}\n`, exitCode };
+  return { stdout: '', stderr: `report written to ${options.report}${exitCode === EXIT.ok ? '' : ` (${failure})`}\n`, exitCode };
 }

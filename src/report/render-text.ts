@@ -2,8 +2,9 @@
 import type { KeyStatus } from '../plan/plan-types.ts';
 import type { ReportModel, ReportRow } from './report-model.ts';
 
-const COLOURS = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
-type Colour = keyof typeof COLOURS;
+/** ANSI SGR codes of the colours reports use. */
+export const COLOURS = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
+export type Colour = keyof typeof COLOURS;
 
 const STATUS_COLOUR: Readonly<Record<KeyStatus, Colour>> = {
   loaded: 'green',

@@ -70,6 +70,13 @@ test('apply: tiny DROID → LIBERO writes the output; a remap with errors exits 
   assert.not.ok(existsSync(join(dir, 'bad.pth')));
 });
 
+test('verify: the output of the apply above keeps both encoders exactly → exit 0; a missing output → exit 3', async () => {
+  const ok = await run(['verify', `${R}/fork_droid_tiny.ckpt.pth`, join(dir, 'out.pth'), '--format', 'json']);
+  assert.is(ok.code, 0);
+  assert.equal(JSON.parse(ok.stdout).sections[0].rows.slice(0, 2).map((r: { maxAbsDiff: number }) => r.maxAbsDiff), [0, 0]);
+  assert.is((await run(['verify', `${R}/fork_droid_tiny.ckpt.pth`, join(dir, 'missing.pth')])).code, 3);
+});
+
 test('apply --no-fsync writes the same bytes as the default, which flushes to disk', async () => {
   const [flushed, unflushed] = ['flushed', 'unflushed'].map((name) => join(dir, name, 'out.pth')) as [string, string];
   const argv = (out: string) => ['apply', `${R}/fork_droid_tiny.ckpt.pth`, 'remaps/droid-to-libero-tiny.remap', '-t', `${R}/fork_libero_tiny.ckpt.pth`, '-o', out, '--format', 'json'];

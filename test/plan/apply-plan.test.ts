@@ -96,6 +96,12 @@ torchTest('tiny DROID → LIBERO: output loads strict in PyTorch, transfers are 
   assert.is(r.provenance.format, 'surgery-provenance');
   assert.is(r.provenance.remaps[0].path, 'remaps/droid-to-libero-tiny.remap');
   assert.match(r.provenance.source.digest, /^[0-9a-f]{64}$/);
+  // Every key the output holds, with where it came from (what `surgery verify` checks against).
+  const transfers = r.provenance.transfers['model.nets'];
+  assert.is(Object.keys(transfers).length, 398);
+  const encoder = 'policy.obs_encoder.module.nets.obs.obs_nets';
+  assert.equal(transfers[`${encoder}.agentview_rgb.backbone.nets.0.weight`], { status: 'renamed', from: `${encoder}.camera/image/varied_camera_1_left_image.backbone.nets.0.weight` });
+  assert.equal(transfers['policy.noise_pred_net.module.final_conv.1.bias'], { status: 'reinit', from: null });
 });
 
 test('reinit values are reproducible for a seed and differ for another', async () => {

@@ -11,6 +11,7 @@ import { initCommand } from './init.ts';
 import { predictCommand } from './predict.ts';
 import { demoCommand } from './demo.ts';
 import { suggestCommand } from './suggest.ts';
+import { verifyCommand } from './verify.ts';
 
 // Each command file exports one CommandModule; add yours here.
-export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, suggestCommand, planCommand, applyCommand, trainCommand, inspectCommand, convertCommand, initCommand, predictCommand, demoCommand];
+export const commands: CommandModule<any, any>[] = [checkCommand, fmtCommand, suggestCommand, planCommand, applyCommand, verifyCommand, trainCommand, inspectCommand, convertCommand, initCommand, predictCommand, demoCommand];
