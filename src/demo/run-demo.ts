@@ -17,7 +17,7 @@ import { runSuggest } from '../suggest/run-suggest.ts';
 import { runTraining } from '../train/run-training.ts';
 import { renderVerify } from '../verify/render-verify.ts';
 import { runVerify } from '../verify/run-verify.ts';
-import type { VerifyReport } from '../verify/verify-report.ts';
+import type { VerifyReport, VerifyRow } from '../verify/verify-report.ts';
 import { writeHeldOutObservation } from './held-out-observation.ts';
 import { packageRoot } from './package-root.ts';
 
@@ -222,7 +222,11 @@ async function verifySurgery(step: Step, backend: BackendChoice, files: { source
   writeFileSync(files.report, renderVerify(report, 'md'));
   if (outcome.exitCode !== 0) throw new DemoStepError('verify', `a submodule claimed copied differs; see ${files.report}`);
   const encoders = report.sections.flatMap((s) => s.rows.filter((r) => r.submodule.startsWith('encoder ')).map((r) => ({ stateDict: s.stateDict, encoder: r.submodule.slice('encoder '.length), maxAbsDiff: r.maxAbsDiff })));
-  const unchecked = report.sections[0]!.rows.filter((r) => r.claim !== 'copied').map((r) => `${r.submodule} (${r.notCopied.reduce((n, k) => n + k.count, 0)} tensors ${[...new Set(r.notCopied.map((k) => k.status))].join('/')})`);
+  const notCopied = (row: VerifyRow) => {
+    const n = row.notCopied.reduce((sum, k) => sum + k.count, 0);
+    return `${row.submodule} (${n} tensor${n === 1 ? '' : 's'} ${[...new Set(row.notCopied.map((k) => k.status))].join('/')})`;
+  };
+  const unchecked = report.sections[0]!.rows.filter((r) => r.claim !== 'copied').map(notCopied);
   step(
     'prove the transfer (`surgery verify`)',
     `${files.report}: ${report.probe.rows} probe images per camera through source and output encoders`,
