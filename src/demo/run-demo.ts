@@ -1,7 +1,7 @@
 /**
  * `surgery demo`: the whole DROID → LIBERO story on bundled inputs, offline, in a few minutes on a
- * CPU. Orchestration only: every step is the function a `surgery` command calls (init, check, plan,
- * apply, train, predict); this module wires their outputs together and says what each one showed.
+ * CPU. Orchestration only: every step is the function a `surgery` command calls (init, suggest, check,
+ * plan, apply, verify, train, predict); this module wires their outputs together and says what each one showed.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -13,7 +13,11 @@ import { predict } from '../model/predict.ts';
 import { runApply } from '../plan/run-apply.ts';
 import { runPlan } from '../plan/run-plan.ts';
 import { checkRemapFiles } from '../remap-check/check-remap-files.ts';
+import { runSuggest } from '../suggest/run-suggest.ts';
 import { runTraining } from '../train/run-training.ts';
+import { renderVerify } from '../verify/render-verify.ts';
+import { runVerify } from '../verify/run-verify.ts';
+import type { VerifyReport, VerifyRow } from '../verify/verify-report.ts';
 import { writeHeldOutObservation } from './held-out-observation.ts';
 import { packageRoot } from './package-root.ts';
 
@@ -44,7 +48,11 @@ const MARKER = '.surgery-demo';
 
 /** What the demo produced and measured. */
 export interface DemoSummary {
-  artefacts: Record<'droid' | 'data' | 'target' | 'plan' | 'applied' | 'observation' | 'train' | 'checkpoint' | 'prediction', string>;
+  artefacts: Record<'droid' | 'data' | 'target' | 'draft' | 'plan' | 'applied' | 'verify' | 'observation' | 'train' | 'checkpoint' | 'prediction', string>;
+  /** What `suggest` drafted: tensors per plan status, and whether they are key for key the bundled remap's. */
+  draft: { counts: Record<string, number>; guesses: number; sameAsBundled: boolean };
+  /** Per state dict and image encoder of the applied checkpoint, the max |Δ| `verify` measured against its source. */
+  encoderMaxAbsDiff: Array<{ stateDict: string; encoder: string; maxAbsDiff: number | null }>;
   /** % of the target's parameters that came from the DROID checkpoint (loaded, renamed or assembled). */
   transferredPercent: number;
   /** Training loss: mean of the first and of the last few steps. */
@@ -66,8 +74,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const root = packageRoot();
   const bundled = { droidConfig: shown(join(root, BUNDLED.droidConfig)), liberoConfig: shown(join(root, BUNDLED.liberoConfig)), remap: shown(join(root, BUNDLED.remap)) };
   const at = (name: string) => shown(join(out, name));
-  const a = { droid: at('droid.pth'), data: at('libero_demo.hdf5'), target: at('libero-init.pth'), plan: at('plan.md'), applied: at('applied.pth'), observation: at('held-out-obs.pth'), train: at('train'), checkpoint: '', prediction: at('prediction.json') };
-  const step = stepPrinter(options.print, 9);
+  const a = { droid: at('droid.pth'), data: at('libero_demo.hdf5'), target: at('libero-init.pth'), draft: at('draft.remap'), plan: at('plan.md'), applied: at('applied.pth'), verify: at('verify.md'), observation: at('held-out-obs.pth'), train: at('train'), checkpoint: '', prediction: at('prediction.json') };
+  const step = stepPrinter(options.print, 11);
   const backend = await selectBackend(options.backend);
   options.print(`surgery demo: DROID diffusion policy → LIBERO, end to end, into ${shown(out)}/`);
   options.print(`backend: ${backend.name}${backend.note ? ` (${backend.note})` : ''}`);
@@ -75,9 +83,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await makeSource(step, bundled.droidConfig, a.droid);
   await makeData(step, a.data);
   await makeTarget(step, bundled.liberoConfig, a.target);
+  // The demo goes on with the bundled remap, not the draft: it is the reviewed file the example README explains line
+  // by line (the same as for full-size networks), and the suggest step shows the draft transfers exactly what it does.
+  const draft = await suggestRemap(step, { source: a.droid, target: a.target, output: a.draft, bundled: bundled.remap });
   checkRemap(step, bundled.remap);
   const transferredPercent = await planSurgery(step, { source: a.droid, remap: bundled.remap, target: a.target, report: a.plan });
   await applySurgery(step, { source: a.droid, remap: bundled.remap, target: a.target, output: a.applied, report: at('apply-report.txt') });
+  const encoderMaxAbsDiff = await verifySurgery(step, options.backend, { source: a.droid, output: a.applied, report: a.verify });
   const demonstrated = await cutObservation(step, a.data, a.observation, bundled.liberoConfig);
   const before = await predictActions(options.backend, a.applied, a.observation, at('prediction-before-training.json'));
   const trained = await trainPolicy(step, options, { config: bundled.liberoConfig, data: a.data, init: a.applied, out: a.train, log: at('train.log') });
@@ -85,6 +97,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const after = await predictActions(options.backend, a.checkpoint, a.observation, a.prediction);
   const summary: DemoSummary = {
     artefacts: a,
+    draft,
+    encoderMaxAbsDiff,
     transferredPercent,
     lossStart: trained.lossStart,
     lossEnd: trained.lossEnd,
@@ -95,7 +109,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     seconds: (Date.now() - started) / 1000,
   };
   reportPrediction(step, summary);
-  options.print(`done in ${summary.seconds.toFixed(0)} s. Next: read ${a.plan}, then examples/droid-to-libero/README.md for the same steps on a real DROID checkpoint and real LIBERO suites.`);
+  options.print(`done in ${summary.seconds.toFixed(0)} s. Next: read ${a.draft}, ${a.plan} and ${a.verify}, then examples/droid-to-libero/README.md for the same steps on a real DROID checkpoint and real LIBERO suites.`);
   return summary;
 }
 
@@ -137,12 +151,38 @@ function checkRemap(step: Step, remap: string): void {
   step('check the remap (`surgery check`)', `${remap}: ${output.trim()}`);
 }
 
+/** Returns the tensors per status of the draft's plan and whether each key gets what the bundled remap gives it. */
+async function suggestRemap(step: Step, files: { source: string; target: string; output: string; bundled: string }): Promise<DemoSummary['draft']> {
+  const suggested = await runSuggest({ source: files.source, target: files.target, output: files.output, colour: false });
+  if (suggested.exitCode !== 0) throw new DemoStepError('suggest', `no clean draft:\n${suggested.stderr}`);
+  const [draft, bundled] = [await planJson(files.source, files.output, files.target), await planJson(files.source, files.bundled, files.target)];
+  const counts = Object.fromEntries(draft.sections[0]!.summary.map((s) => [s.status, s.tensors]));
+  const guesses = readFileSync(files.output, 'utf8').split('\n').filter((line) => line.startsWith('# guess:')).length;
+  const sameAsBundled = JSON.stringify(transfers(draft)) === JSON.stringify(transfers(bundled));
+  step(
+    'draft the remap (`surgery suggest`)',
+    `${files.output}: plans clean (strict); ${Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ')} tensors; ${guesses} rule(s) marked guess (the tied camera renames)`,
+    sameAsBundled ? `every key gets what ${files.bundled} gives it; the demo goes on with that reviewed file` : `differs from ${files.bundled} (compare the two plans); the demo goes on with the bundled file`,
+  );
+  return { counts, guesses, sameAsBundled };
+}
+
+/** Returns the strict plan of one remap as the JSON report. */
+async function planJson(source: string, remap: string, target: string): Promise<PlanJson> {
+  return JSON.parse((await runPlan({ source, remaps: [remap], target, mode: 'strict', fill: true, colour: false, format: 'json' })).stdout) as PlanJson;
+}
+
+/** Returns what a plan does to each key (from where, how, which column blocks), without the rule positions that name the file. */
+function transfers(plan: PlanJson): string[] {
+  const unplaced = (note: string | undefined) => (note ?? '').replace(/ \([^()]*:\d+\)/g, '');
+  return plan.sections.flatMap((s) => s.modules.flatMap((m) => m.rows.map((r) => `${m.module} ${r.key} ${r.count} ${r.status} ${r.source ?? ''} ${unplaced(r.note)}`)));
+}
+
 /** Returns the % of target parameters transferred from the source, after writing the Markdown report. */
 async function planSurgery(step: Step, files: { source: string; remap: string; target: string; report: string }): Promise<number> {
-  const common = { source: files.source, remaps: [files.remap], target: files.target, mode: 'strict' as const, fill: true, colour: false };
-  const md = await runPlan({ ...common, format: 'md', report: files.report });
+  const md = await runPlan({ source: files.source, remaps: [files.remap], target: files.target, mode: 'strict', fill: true, colour: false, format: 'md', report: files.report });
   if (md.exitCode !== 0) throw new DemoStepError('plan', `the plan failed; see ${files.report}\n${md.stderr}`);
-  const json = JSON.parse((await runPlan({ ...common, format: 'json' })).stdout) as PlanJson;
+  const json = await planJson(files.source, files.remap, files.target);
   const section = json.sections[0]!;
   const transferred = section.summary.filter((s) => TRANSFERRED.has(s.status)).reduce((n, s) => n + s.params, 0);
   const percent = (100 * transferred) / section.targetParams;
@@ -160,7 +200,11 @@ async function planSurgery(step: Step, files: { source: string; remap: string; t
 const TRANSFERRED = new Set(['loaded', 'renamed', 'assembled']);
 
 interface PlanJson {
-  sections: { targetParams: number; summary: { status: string; tensors: number; params: number }[] }[];
+  sections: {
+    targetParams: number;
+    summary: { status: string; tensors: number; params: number }[];
+    modules: { module: string; rows: { key: string; status: string; source: string | null; count: number; note?: string }[] }[];
+  }[];
   expectations: { passed: boolean }[];
 }
 
@@ -168,6 +212,28 @@ async function applySurgery(step: Step, files: { source: string; remap: string; 
   const outcome = await runApply({ source: files.source, remaps: [files.remap], target: files.target, mode: 'strict', fill: true, format: 'text', colour: false, report: files.report, output: files.output });
   if (outcome.exitCode !== 0) throw new DemoStepError('apply', `apply failed; see ${files.report}\n${outcome.stderr}`);
   step('the surgery (`surgery apply`)', `${files.output}: the LIBERO model with DROID's weights (config and metadata from the target); report ${files.report}`);
+}
+
+/** Returns each image encoder's max |Δ| between source and output on one probe batch, after writing the Markdown report. */
+async function verifySurgery(step: Step, backend: BackendChoice, files: { source: string; output: string; report: string }): Promise<DemoSummary['encoderMaxAbsDiff']> {
+  // One run: the JSON report is the report itself, so the Markdown is rendered from it rather than measured twice.
+  const outcome = await runVerify({ source: files.source, output: files.output, backend, format: 'json', colour: false });
+  const report = JSON.parse(outcome.stdout) as VerifyReport;
+  writeFileSync(files.report, renderVerify(report, 'md'));
+  if (outcome.exitCode !== 0) throw new DemoStepError('verify', `a submodule claimed copied differs; see ${files.report}`);
+  const encoders = report.sections.flatMap((s) => s.rows.filter((r) => r.submodule.startsWith('encoder ')).map((r) => ({ stateDict: s.stateDict, encoder: r.submodule.slice('encoder '.length), maxAbsDiff: r.maxAbsDiff })));
+  const notCopied = (row: VerifyRow) => {
+    const n = row.notCopied.reduce((sum, k) => sum + k.count, 0);
+    return `${row.submodule} (${n} tensor${n === 1 ? '' : 's'} ${[...new Set(row.notCopied.map((k) => k.status))].join('/')})`;
+  };
+  const unchecked = report.sections[0]!.rows.filter((r) => r.claim !== 'copied').map(notCopied);
+  step(
+    'prove the transfer (`surgery verify`)',
+    `${files.report}: ${report.probe.rows} probe images per camera through source and output encoders`,
+    ...encoders.map((e) => `${e.stateDict} ${e.encoder}: max |Δ| ${e.maxAbsDiff === null ? 'not run' : e.maxAbsDiff}`),
+    `not claimed copied: ${unchecked.join(', ')}`,
+  );
+  return encoders;
 }
 
 /** Returns the held-out demo's actions, after writing its observation window. */

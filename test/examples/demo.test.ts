@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDemo, type DemoSummary } from '../../src/demo/run-demo.ts';
 import { InputError } from '../../src/input-error.ts';
+import { runPlan } from '../../src/plan/run-plan.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-demo-'));
 const lines: string[] = [];
@@ -30,6 +31,36 @@ test('the plan transfers all but the reinitialised action layers, and the remap\
   assert.match(lines.join('\n'), '6/6 expectations of the remap pass');
 });
 
+/** Returns the tensors per status of the strict plan of `remap` between the demo's source and target. */
+async function planCounts(remap: string): Promise<Record<string, number>> {
+  const outcome = await runPlan({ source: summary.artefacts.droid, remaps: [remap], target: summary.artefacts.target, mode: 'strict', fill: true, colour: false, format: 'json' });
+  assert.is(outcome.exitCode, 0, outcome.stderr);
+  const section = JSON.parse(outcome.stdout).sections[0] as { summary: { status: string; tensors: number }[] };
+  return Object.fromEntries(section.summary.map((s) => [s.status, s.tensors]));
+}
+
+test('suggest drafts a remap that plans clean and transfers what the bundled remap does', async () => {
+  const drafted = await planCounts(summary.artefacts.draft);
+  assert.equal(summary.draft.counts, drafted);
+  assert.equal(drafted, await planCounts(new URL('../../remaps/droid-to-libero.remap', import.meta.url).pathname));
+  assert.ok(summary.draft.sameAsBundled);
+  const guesses = readFileSync(summary.artefacts.draft, 'utf8').split('\n').filter((l) => l.startsWith('# guess:')).length;
+  assert.is(summary.draft.guesses, guesses);
+  const printed = lines.join('\n');
+  assert.match(printed, `${Object.entries(drafted).map(([status, n]) => `${status} ${n}`).join(', ')} tensors; ${guesses} rule(s) marked guess`);
+});
+
+test('verify finds every camera encoder of both state dicts unchanged by the surgery', () => {
+  const config = JSON.parse(readFileSync(new URL('../../examples/droid-to-libero/configs/libero.json', import.meta.url), 'utf8')) as { observation: { modalities: { obs: { rgb: string[] } } } };
+  const cameras = config.observation.modalities.obs.rgb;
+  const measured = summary.encoderMaxAbsDiff;
+  assert.equal(measured.map((e) => `${e.stateDict} ${e.encoder}`), ['model.nets', 'model.ema'].flatMap((d) => cameras.map((c) => `${d} ${c}`)));
+  assert.ok(measured.every((e) => e.maxAbsDiff === 0), JSON.stringify(measured));
+  assert.match(readFileSync(summary.artefacts.verify, 'utf8'), '## surgery verify: ✅');
+  const printed = lines.join('\n');
+  for (const e of measured) assert.match(printed, `${e.stateDict} ${e.encoder}: max |Δ| ${e.maxAbsDiff}`);
+});
+
 test('training ran from the applied checkpoint and prediction compares with the held-out demo', () => {
   assert.ok(Number.isFinite(summary.lossStart) && Number.isFinite(summary.lossEnd));
   assert.is(summary.predicted.length, 8); // Ta of the bundled LIBERO config
@@ -39,7 +70,7 @@ test('training ran from the applied checkpoint and prediction compares with the 
   const prediction = JSON.parse(readFileSync(summary.artefacts.prediction, 'utf8')) as { actions_unnormalized: number[][][] };
   assert.equal(prediction.actions_unnormalized[0]![0]!.map((v) => Math.fround(v)), summary.predicted[0]!.map((v) => Math.fround(v)));
   const printed = lines.join('\n');
-  assert.match(printed, '[9/9] predict on the held-out observation');
+  assert.match(printed, '[11/11] predict on the held-out observation');
   assert.match(printed, /loss \d\.\d{3} → \d\.\d{3}/);
 });
 

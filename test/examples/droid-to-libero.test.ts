@@ -1,20 +1,33 @@
 /**
  * Keeps examples/droid-to-libero/ honest: its links resolve, its full-size configs build exactly the real networks
- * (the bundled key manifests), the plan numbers its README quotes are what `plan` says, and the demo configs differ
- * from the full-size ones only where the README says they do.
+ * (the bundled key manifests), the suggest, plan and verify numbers its README quotes are what those commands say,
+ * and the demo configs differ from the full-size ones only where the README says they do.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { validatePolicyConfig } from '../../src/model/config.ts';
 import { policySchema } from '../../src/model/schema.ts';
+import { loadConfigSchema, loadSchema } from '../../src/plan/load-schema.ts';
+import { runApply } from '../../src/plan/run-apply.ts';
 import { runPlan } from '../../src/plan/run-plan.ts';
+import { draftRemap, type Draft } from '../../src/suggest/draft-remap.ts';
+import { runSuggest } from '../../src/suggest/run-suggest.ts';
+import { runVerify } from '../../src/verify/run-verify.ts';
+import type { VerifyReport } from '../../src/verify/verify-report.ts';
+import { REFERENCE_DIR } from '../model/reference.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const EXAMPLE = join(ROOT, 'examples/droid-to-libero');
 const README = readFileSync(join(EXAMPLE, 'README.md'), 'utf8');
 const MANIFESTS = join(ROOT, 'examples/code-review/manifests');
+const FULL_SIZE = join(EXAMPLE, 'configs/full-size');
+const dir = mkdtempSync(join(tmpdir(), 'surgery-droid-to-libero-'));
+/** The README's draft, as `suggest` writes it for a full-size DROID checkpoint (its key tree and its config). */
+const DRAFT = join(dir, 'draft.remap');
+let draft: Draft;
 
 function readJson(path: string): any {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -36,21 +49,70 @@ for (const [config, manifest] of [['droid_rlds.json', 'droid-fork-full.tsv'], ['
   });
 }
 
-test('the plan numbers the README quotes are what plan reports for the full-size networks', async () => {
-  const outcome = await runPlan({
-    source: join(MANIFESTS, 'droid-fork-full.tsv'),
-    remaps: [join(ROOT, 'remaps/droid-to-libero.remap')],
-    target: join(MANIFESTS, 'libero-fork-full.tsv'),
-    mode: 'strict',
-    fill: true,
-    format: 'json',
-    colour: false,
+function configOf(path: string) {
+  return validatePolicyConfig(readFileSync(path, 'utf8'), path).config;
+}
+
+test.before(async () => {
+  draft = draftRemap({
+    source: await loadSchema(join(MANIFESTS, 'droid-fork-full.tsv')),
+    target: await loadConfigSchema(join(FULL_SIZE, 'libero.json')),
+    sourceConfig: configOf(join(FULL_SIZE, 'droid_rlds.json')),
+    targetConfig: configOf(join(FULL_SIZE, 'libero.json')),
+    file: DRAFT,
   });
+  writeFileSync(DRAFT, draft.text);
+});
+
+test('the suggest numbers the README quotes are what suggest drafts for the full-size networks', () => {
+  assert.ok(draft.ok, JSON.stringify(draft.diagnostics));
+  const rows = draft.plan!.stateDicts[0]!.rows;
+  const count = (...statuses: string[]) => rows.filter((r) => statuses.includes(r.status)).length;
+  const quoted = /per state dict (\d+) tensors copied,\s+(\d+) assembled, (\d+) reinitialised, (\d+) dropped; (\d+) rule\(s\) are guesses/.exec(README);
+  assert.ok(quoted, 'the README quotes the suggest summary');
+  assert.equal(quoted!.slice(1).map(Number), [count('loaded', 'renamed'), count('assembled'), count('reinit'), count('dropped'), draft.text.split('\n').filter((l) => l.startsWith('# guess:')).length]);
+  const rules = draft.text.split('\n').filter((l) => !l.startsWith('#'));
+  for (const [, block] of README.matchAll(/`(\d+:\d+ <- \d+:\d+)`/g)) assert.ok(rules.some((l) => l.replace(/\[:, /g, '').replace(/\]/g, '').endsWith(block!)), block);
+  const expectations = [...README.matchAll(/`((?:missing|unexpected|loaded|assembled|reinit) [<>=]+ [\d.]+%?(?: params)?)`/g)].map((m) => `expect ${m[1]}`);
+  assert.equal(expectations, rules.filter((l) => l.startsWith('expect ')));
+});
+
+test('swapping the tied camera renames as the README says plans clean with the same counts', async () => {
+  const combine = 'policy.obs_encoder.module.combine.0.weight';
+  const swaps = [...README.matchAll(/`(\[:, \d+:\d+\]) <- (\[:, \d+:\d+\])`/g)].map((m) => ({ into: m[1]!, from: m[2]! }));
+  assert.is(swaps.length, 2);
+  const renames = new Map([
+    ['camera/image/varied_camera_1_left_image -> agentview_rgb', 'camera/image/varied_camera_1_left_image -> eye_in_hand_rgb'],
+    ['camera/image/varied_camera_2_left_image -> eye_in_hand_rgb', 'camera/image/varied_camera_2_left_image -> agentview_rgb'],
+  ]);
+  const lines = draft.text.split('\n');
+  // The swap gives each LIBERO camera the column block the draft gave the other one.
+  const drafted = new Map(lines.flatMap((l) => (l.startsWith(combine) ? [l.slice(combine.length).split(' <- ') as [string, string]] : [])));
+  assert.equal(swaps.map((s) => s.from), swaps.map((s) => drafted.get(swaps.find((o) => o !== s)!.into)));
+  const swapped = lines.map((line) => {
+    const block = swaps.find((s) => line.startsWith(`${combine}${s.into} <- `));
+    return renames.get(line) ?? (block ? `${combine}${block.into} <- ${block.from}` : line);
+  });
+  assert.is(swapped.filter((line, i) => line !== lines[i]).length, 4);
+  const path = join(dir, 'swapped.remap');
+  writeFileSync(path, swapped.join('\n'));
+  const [a, b] = [await planFullSize(DRAFT), await planFullSize(path)];
+  assert.is(b.exitCode, 0, b.stderr);
+  assert.equal(JSON.parse(b.stdout).sections[0].summary, JSON.parse(a.stdout).sections[0].summary);
+});
+
+/** Returns the strict JSON plan of `remap` between the full-size DROID and LIBERO key manifests. */
+function planFullSize(remap: string) {
+  return runPlan({ source: join(MANIFESTS, 'droid-fork-full.tsv'), remaps: [remap], target: join(MANIFESTS, 'libero-fork-full.tsv'), mode: 'strict', fill: true, format: 'json', colour: false });
+}
+
+for (const remap of ['remaps/droid-to-libero.remap', 'the drafted remap']) test(`the plan numbers the README quotes are what plan reports for the full-size networks (${remap})`, async () => {
+  const outcome = await planFullSize(remap.startsWith('remaps/') ? join(ROOT, remap) : DRAFT);
   assert.is(outcome.exitCode, 0, outcome.stderr);
   const report = JSON.parse(outcome.stdout);
   const section = report.sections[0];
   const count = (status: string) => section.summary.find((s: { status: string }) => s.status === status);
-  const quoted = /(\d+) tensors in each state dict[\s\S]*?(\d+) loaded, (\d+) renamed, (\d+) assembled, (\d+) reinitialised \(([\d,]+) parameters/.exec(README);
+  const quoted = /(\d+) tensors in each state dict[\s\S]*?(\d+) loaded, (\d+) renamed, (\d+) assembled, (\d+) reinitialised \(([\d,]+) parameters/.exec(README.replace(/\s+/g, ' '));
   assert.ok(quoted, 'the README quotes the plan');
   assert.is(Number(quoted![1]), section.targetTensors);
   assert.is(Number(quoted![2]), count('loaded').tensors);
@@ -60,6 +122,31 @@ test('the plan numbers the README quotes are what plan reports for the full-size
   assert.is(Number(quoted![6]!.replace(/,/g, '')), count('reinit').params);
   assert.ok(report.expectations.length === 6 && report.expectations.every((e: { passed: boolean }) => e.passed));
   assert.ok(report.verdict.strict.ok);
+});
+
+test('the verify results the README quotes are what suggest → apply → verify give on the tiny DROID and LIBERO fixtures', async () => {
+  const [source, target, remap, output] = [`${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, `${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`, join(dir, 'tiny.remap'), join(dir, 'libero_start.pth')];
+  const suggested = await runSuggest({ source, target, output: remap, colour: false });
+  assert.is(suggested.exitCode, 0, suggested.stderr);
+  const applied = await runApply({ source, remaps: [remap], target, mode: 'strict', fill: true, output, format: 'json', colour: false });
+  assert.is(applied.exitCode, 0, applied.stderr);
+  const verified = await runVerify({ source, output, backend: 'wasm', format: 'json', colour: false });
+  assert.is(verified.exitCode, 0, verified.stdout);
+  const report = JSON.parse(verified.stdout) as VerifyReport;
+  const quotedDiff = /`max abs diff (\d+)` for both cameras/.exec(README);
+  const quotedAction = /action dimension differs, (\d+) vs (\d+)/.exec(README.replace(/\s+/g, ' '));
+  const quotedReinit = /UNet's (\d+) action-layer tensors reinit/.exec(README.replace(/\s+/g, ' '));
+  assert.ok(quotedDiff && quotedAction && quotedReinit, 'the README quotes the verify report');
+  for (const section of report.sections) {
+    const row = (name: string) => section.rows.find((r) => r.submodule === name)!;
+    const encoders = section.rows.filter((r) => r.submodule.startsWith('encoder '));
+    assert.is(encoders.length, 2);
+    assert.ok(encoders.every((r) => r.maxAbsDiff === Number(quotedDiff![1]) && r.verdict === 'identical'), JSON.stringify(encoders));
+    assert.equal(row('combine').notCopied.map((k) => `${k.status} ${k.key}`), ['assembled 0.weight']);
+    assert.is(row('combine').verdict, 'not run');
+    assert.match(row('unet').notRun, `action dimension differs (${quotedAction![1]} vs ${quotedAction![2]})`);
+    assert.equal(row('unet').notCopied.map((k) => k.status), Array(Number(quotedReinit![1])).fill('reinit'));
+  }
 });
 
 /** Returns `path=value` for every leaf of a JSON value. */
@@ -91,5 +178,7 @@ for (const [demo, full] of [['droid.json', 'droid_rlds.json'], ['libero.json', '
     assert.ok(changed.includes('observation.encoder.rgb.core_kwargs.backbone_class'));
   });
 }
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
