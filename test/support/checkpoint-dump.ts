@@ -13,8 +13,10 @@ export type Canon = null | boolean | string | Canon[] | { [key: string]: Canon }
 
 const PYTHON_DUMP = String.raw`
 import sys, json, struct, hashlib, collections, torch
+weights_only = len(sys.argv) > 1 and sys.argv[1] == '--weights-only'
+paths = sys.argv[2:] if weights_only else sys.argv[1:]
 def load(path):
-    return torch.load(path, map_location='cpu')
+    return torch.load(path, map_location='cpu', weights_only=weights_only)
 storage_ids = {}
 def storage_id(t):
     s = t.storage()
@@ -57,7 +59,7 @@ def canon(v):
 def dump(path):
     storage_ids.clear()
     return canon(load(path))
-print(json.dumps([dump(path) for path in sys.argv[1:]]))
+print(json.dumps([dump(path) for path in paths]))
 `;
 
 /** Returns real torch's canonical rendering of the checkpoint at `path` (`torch.load`, map_location cpu). */
@@ -65,9 +67,12 @@ export function torchDump(path: string): Canon {
   return torchDumps([path])[0]!;
 }
 
-/** Returns `torchDump` of several files from one Python process (importing torch takes a second). */
-export function torchDumps(paths: string[]): Canon[] {
-  return JSON.parse(runPython(PYTHON_DUMP, paths)) as Canon[];
+/**
+ * Returns `torchDump` of several files from one Python process (importing torch takes a second);
+ * with `weightsOnly`, torch loads them as `torch.load(weights_only=True)` does.
+ */
+export function torchDumps(paths: string[], options: { weightsOnly?: boolean } = {}): Canon[] {
+  return JSON.parse(runPython(PYTHON_DUMP, options.weightsOnly ? ['--weights-only', ...paths] : paths)) as Canon[];
 }
 
 /** Returns our reader's canonical rendering of `root`, reading every tensor's bytes. */

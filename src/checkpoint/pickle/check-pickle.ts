@@ -13,6 +13,7 @@
  */
 import { InputError } from '../../input-error.ts';
 import { KEY_KINDS, type AllowedGlobal, type Kind } from './pickle-kinds.ts';
+import type { RefusedGlobal } from './torch-globals.ts';
 
 /** The module name of rewrite GLOBALs; `unpickle` resolves only these names in it. */
 export const PRIVATE_MODULE = '\u0000surgery';
@@ -45,9 +46,15 @@ const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** Which globals a pickle may name, and why any other is refused. */
+export interface GlobalPolicy {
+  allowed(qualifiedName: string): AllowedGlobal | undefined;
+  refused(qualifiedName: string): RefusedGlobal;
+}
+
 /** Returns the checked, rewritten form of the pickle starting at `source[0]`; throws InputError on anything else. */
-export function checkPickle(source: Uint8Array, where: PickleLocation, allowed: (qualifiedName: string) => AllowedGlobal | undefined): CheckedPickle {
-  return new PickleChecker(source, where, allowed).run();
+export function checkPickle(source: Uint8Array, where: PickleLocation, globals: GlobalPolicy): CheckedPickle {
+  return new PickleChecker(source, where, globals).run();
 }
 
 class PickleChecker {
@@ -65,7 +72,7 @@ class PickleChecker {
   constructor(
     private readonly source: Uint8Array,
     private readonly where: PickleLocation,
-    private readonly allowed: (qualifiedName: string) => AllowedGlobal | undefined,
+    private readonly globals: GlobalPolicy,
   ) {
     this.view = new DataView(source.buffer, source.byteOffset, source.byteLength);
   }
@@ -234,7 +241,7 @@ class PickleChecker {
         const callable = this.pop();
         if (callable.kind !== 'callable') this.fail('format/unsafe-pickle', `REDUCE calls a ${callable.kind}, not an allow-listed function.`);
         if (args.kind !== 'tuple') this.fail('format/bad-pickle', `REDUCE needs an argument tuple, got a ${args.kind}.`);
-        this.push(callable.text !== undefined ? (this.allowed(callable.text)?.result ?? 'object') : 'object');
+        this.push(callable.text !== undefined ? (this.globals.allowed(callable.text)?.result ?? 'object') : 'object');
         return this.copy();
       }
       case 0x62: { // BUILD
@@ -377,8 +384,11 @@ class PickleChecker {
 
   private global(module: string, name: string): void {
     const qualified = `${module}.${name}`;
-    const entry = module === PRIVATE_MODULE ? undefined : this.allowed(qualified);
-    if (!entry) this.fail('format/unsafe-global', `the pickle references the global "${qualified.replace(/[^\x20-\x7e]/g, '?')}", which is not on the allow-list; nothing was executed.`);
+    const entry = module === PRIVATE_MODULE ? undefined : this.globals.allowed(qualified);
+    if (!entry) {
+      const { code, detail } = this.globals.refused(qualified);
+      this.fail(code, detail);
+    }
     this.push(entry.role, qualified);
     this.copy();
   }

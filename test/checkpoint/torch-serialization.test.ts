@@ -1,0 +1,171 @@
+/**
+ * PyTorch's own serialization cases (test/support/torch-serialization-cases.ts), made by real
+ * torch: each readable one reads exactly as torch loads it, converts through `surgery convert`
+ * to a torch zip that torch loads with weights_only=True with values, strides and storage sharing
+ * intact, and (flat state dicts) to safetensors torch reads the same values from; the rest are
+ * refused with an error that names the file, the member and the global, and says what to do.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
+import { storageReadStats } from '../../src/checkpoint/storage-bytes.ts';
+import { readZipDirectory, resolveDataOffset } from '../../src/checkpoint/zip/read-zip-directory.ts';
+import { createCli } from '../../src/cli/create-cli.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+import { InputError } from '../../src/input-error.ts';
+import { ourDump, torchDumps, type Canon } from '../support/checkpoint-dump.ts';
+import { hasTorch, runPython } from '../support/torch.ts';
+import {
+  convertedPath,
+  FLAT_CASES,
+  makeSerializationCases,
+  READABLE_CASES,
+  type SerializationCase,
+} from '../support/torch-serialization-cases.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'surgery-serialization-'));
+const interop = hasTorch ? test : test.skip;
+let cases = {} as Record<SerializationCase, string>;
+/** torch's own rendering of each readable case, loaded once. */
+let expected = new Map<string, Canon>();
+
+test.before(() => {
+  if (!hasTorch) return;
+  mkdirSync(join(dir, 'converted'));
+  cases = makeSerializationCases(dir);
+  const dumps = torchDumps(READABLE_CASES.map((name) => cases[name]));
+  expected = new Map(READABLE_CASES.map((name, index) => [name, dumps[index]!]));
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `surgery convert` in-process; returns what it printed. */
+async function convert(args: string[]): Promise<string> {
+  const write = process.stdout.write.bind(process.stdout);
+  let printed = '';
+  process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+  try {
+    await createCli(['convert', ...args, '--no-fsync']).parseAsync();
+  } finally {
+    process.stdout.write = write;
+  }
+  return printed;
+}
+
+/** Returns each tensor of a flat dict's dump as [key, dtype, shape, sha256 of its values], for comparing by value only. */
+function tensorValues(dump: Canon): Canon[] {
+  return (dump as { dict: Array<[Canon, { tensor: Record<string, Canon> }]> }).dict.map(([key, { tensor }]) => [key, tensor.dtype!, tensor.shape!, tensor.sha256!]);
+}
+
+async function refusal(path: string): Promise<InputError> {
+  try {
+    await openCheckpoint(path);
+  } catch (error) {
+    assert.instance(error, InputError);
+    return error as InputError;
+  }
+  assert.unreachable(`${path} was read`);
+  throw new Error('unreachable');
+}
+
+interop('every readable case reads exactly as torch loads it', async () => {
+  for (const name of READABLE_CASES) {
+    const checkpoint = await openCheckpoint(cases[name]);
+    assert.is(checkpoint.format, name.startsWith('legacy') ? 'torch-legacy' : 'torch-zip', name);
+    assert.equal(await ourDump(checkpoint.root), expected.get(name), name);
+  }
+});
+
+interop('the archive folder comes from data.pkl, not the file name', async () => {
+  assert.is((await openCheckpoint(cases.renamed)).archiveName, 'saved_as');
+  assert.is((await openCheckpoint(cases.from_buffer)).archiveName, 'archive');
+  assert.is((await openCheckpoint(cases.aligned_4096)).archiveName, 'archive');
+});
+
+interop('the newer-torch files hold the records and alignment they claim', async () => {
+  for (const [name, alignment] of [['newer_torch', 64], ['aligned_4096', 4096]] as const) {
+    const entries = await readZipDirectory(cases[name]);
+    const records = entries.map((entry) => entry.name.slice(entry.name.indexOf('/') + 1));
+    for (const record of ['.format_version', '.storage_alignment', 'byteorder', '.data/serialization_id', 'version', 'data/0']) {
+      assert.ok(records.includes(record), `${name} has ${record}`);
+    }
+    for (const entry of entries.filter((candidate) => candidate.name.includes('/data/'))) {
+      assert.is((await resolveDataOffset(cases[name], entry, Infinity)) % alignment, 0, `${entry.name} is ${alignment}-byte aligned`);
+    }
+  }
+});
+
+interop('every readable case converts to a torch zip that loads with weights_only=True, values, strides and sharing intact', async () => {
+  const outputs = READABLE_CASES.map((name) => convertedPath(dir, name, '.pth'));
+  for (const [index, name] of READABLE_CASES.entries()) {
+    assert.match(await convert([cases[name], outputs[index]!]), /: torch-zip, whole checkpoint, /);
+  }
+  const reloaded = torchDumps(outputs, { weightsOnly: true });
+  READABLE_CASES.forEach((name, index) => assert.equal(reloaded[index], expected.get(name), name));
+  // The dumps number storages by torch's storage().data_ptr(), so equal dumps mean equal sharing; spelled out for the views:
+  const views = new Map(((reloaded[0] as { dict: Array<[string, { tensor: Record<string, Canon> }]> }).dict).map(([key, { tensor }]) => [key, tensor]));
+  assert.is(views.get('transposed')!.storage, views.get('base')!.storage);
+  assert.is(views.get('window_t')!.storage, views.get('base')!.storage);
+  assert.is.not(views.get('own')!.storage, views.get('base')!.storage);
+  assert.equal(views.get('expanded')!.stride, ['0', '1']);
+  assert.equal(views.get('expanded_0d')!.stride, ['0', '0']);
+});
+
+interop('flat state dicts convert to safetensors that torch reads the same values from, and back to a weights_only torch zip', async () => {
+  const outputs = FLAT_CASES.map((name) => convertedPath(dir, name, '.safetensors'));
+  for (const [index, name] of FLAT_CASES.entries()) {
+    assert.match(await convert([cases[name], outputs[index]!]), /: safetensors, state dict "<root>", /);
+  }
+  const verdict = runPython(String.raw`
+import sys, json, struct, torch
+DTYPES = {'F16': torch.float16, 'BF16': torch.bfloat16, 'F32': torch.float32, 'F64': torch.float64, 'I8': torch.int8,
+          'I16': torch.int16, 'I32': torch.int32, 'I64': torch.int64, 'U8': torch.uint8, 'BOOL': torch.bool, 'C64': torch.complex64}
+args = sys.argv[1:]
+for safetensors, source in zip(args[0::2], args[1::2]):
+    raw = open(safetensors, 'rb').read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    theirs = torch.load(source)
+    assert header.pop('__metadata__') == {'format': 'pt'} and list(header) == list(theirs), safetensors
+    for key, entry in header.items():
+        b, e = entry['data_offsets']
+        dtype = DTYPES[entry['dtype']]
+        flat = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + e]), dtype=dtype) if e > b else torch.empty(0, dtype=dtype)
+        assert dtype == theirs[key].dtype and torch.equal(flat.reshape(entry['shape']), theirs[key]), (safetensors, key)
+print('ok')
+`, FLAT_CASES.flatMap((name, index) => [outputs[index]!, cases[name]]));
+  assert.is(verdict.trim(), 'ok');
+  // Back to torch zip: safetensors keeps no views, so each tensor is its own contiguous copy.
+  const back = FLAT_CASES.map((name) => convertedPath(dir, `${name}-back`, '.pth'));
+  for (const [index, output] of outputs.entries()) await convert([output, back[index]!]);
+  const reloaded = torchDumps(back, { weightsOnly: true });
+  FLAT_CASES.forEach((name, index) => assert.equal(tensorValues(reloaded[index]!), tensorValues(expected.get(name)!), name));
+});
+
+interop('a whole nn.Module is refused by name before anything runs; the CLI exits 3', async () => {
+  const before = storageReadStats();
+  const error = await refusal(cases.module);
+  assert.is(error.code, 'format/unsafe-global');
+  assert.is(error.file, cases.module);
+  assert.is(error.where.member, 'module/data.pkl');
+  assert.match(error.detail, /"torch\.nn\.modules\.linear\.Linear", which is not on the allow-list; nothing was executed\. If you made this file, it is a whole nn\.Module: save model\.state_dict\(\) instead of the model\./);
+  assert.equal(storageReadStats(), before, 'no tensor bytes were read');
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../examples/surgery-cli.ts'), 'convert', cases.module, join(dir, 'module-out.pth')], { encoding: 'utf8' });
+  assert.is(cli.status, EXIT.unreadable);
+  assert.match(cli.stderr, /module\.pth \(member "module\/data\.pkl", offset \d+\): the pickle references the global "torch\.nn\.modules\.linear\.Linear"/);
+});
+
+interop('sparse and quantized tensors are refused with what to save instead', async () => {
+  const sparse = await refusal(cases.sparse);
+  assert.is(sparse.code, 'format/unsupported-tensor');
+  assert.is(sparse.where.member, 'sparse/data.pkl');
+  assert.match(sparse.message, /sparse\.pth \(member "sparse\/data\.pkl", offset \d+\): the pickle holds a sparse tensor; save it dense \(tensor\.to_dense\(\)\) instead \("torch\._utils\._rebuild_sparse_tensor" is not read; nothing was executed\)\./);
+  const quantized = await refusal(cases.quantized);
+  assert.is(quantized.code, 'format/unsupported-tensor');
+  assert.match(quantized.detail, /a quantized tensor; save tensor\.dequantize\(\)/);
+});
+
+test.run();

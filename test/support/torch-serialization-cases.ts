@@ -1,0 +1,136 @@
+/**
+ * The cases of PyTorch's own test_serialization that matter to a checkpoint reader, made by real
+ * `torch.save` in one Python process: views sharing one storage, every dtype, 0-d and empty
+ * tensors, empty and nested containers, the legacy format, every pickle protocol torch can load,
+ * an archive folder named unlike its file, the records newer torch writes, and the things torch
+ * can save but surgery refuses (a whole nn.Module, sparse and quantized tensors).
+ *
+ * Debian's torch 1.13 does not write the records newer torch adds (`.format_version`,
+ * `.storage_alignment`, `byteorder`, `.data/serialization_id`), so those files are assembled as
+ * torch ≥ 2.1's `_save` and `PyTorchStreamWriter::writeEndOfFile` lay them out: data.pkl,
+ * .format_version "1", .storage_alignment, byteorder "little", data/<key> in key order, version
+ * "3\n", .data/serialization_id (two 20-digit numbers), each member's data aligned by an "FB"
+ * padding extra field.
+ */
+import { join } from 'node:path';
+import { runPython } from './torch.ts';
+
+const MAKE = String.raw`
+import sys, os, io, json, struct, zipfile, zlib, collections, torch, torch.nn as nn
+out = sys.argv[1]
+made = {}
+def path(name):
+    made[name] = os.path.join(out, name + '.pth')
+    return made[name]
+def save(name, value, **kw):
+    torch.save(value, path(name), **kw)
+
+torch.manual_seed(0)
+base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
+views = collections.OrderedDict([
+    ('base', base), ('row', base[2]), ('column', base[1:, 3]), ('transposed', base.t()),
+    ('strided', base[::2, 1::3]), ('window_t', base[1:3, 2:5].t()), ('expanded', base[0, 1:6].expand(3, 5)),
+    ('expanded_0d', base[3, 5].expand(2, 2)), ('element', base[1, 1]), ('empty_at_end', base.reshape(-1)[24:]),
+    ('empty_rows', base[2:2]), ('again', base), ('own', torch.tensor([7.0, 8.0])),
+])
+dtypes = collections.OrderedDict()
+for dt in [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16, torch.int32,
+           torch.int64, torch.uint8, torch.bool, torch.complex64]:
+    if dt == torch.bool:
+        t = torch.rand(3, 4) > 0.5
+    elif dt == torch.complex64:
+        t = torch.randn(3, 4, dtype=dt)
+    else:
+        t = (torch.randn(3, 4) * 60).to(dt)
+    name = str(dt)[6:]
+    dtypes[name], dtypes[name + '.t'], dtypes[name + '.0d'] = t, t.t(), t[1, 2]
+    dtypes[name + '.empty'], dtypes[name + '.expand'] = t[:0], t[0, 1:2].expand(2, 3)
+    dtypes[name + '.fresh_0d'], dtypes[name + '.fresh_empty'] = torch.zeros((), dtype=dt), torch.zeros(0, 5, dtype=dt)
+containers = {
+    'empty_dict': {}, 'empty_list': [], 'empty_tuple': (), 'empty_odict': collections.OrderedDict(), 'none': None,
+    'nested': {'a': [base[0], (base[1], [base.t(), {}])], 'b': ({'c': base[2:, 1:]},), 'deep': [[[[()]]]]},
+    'int_keys': {0: base[3], 7: torch.zeros(0, 2), -1: [base]}, 'tensors_in_list': [torch.ones(2), torch.ones(2, dtype=torch.int64)],
+}
+
+save('views', views)
+save('dtypes', dtypes)
+save('containers', containers)
+save('legacy_views', views, _use_new_zipfile_serialization=False)
+save('legacy_dtypes', dtypes, _use_new_zipfile_serialization=False)
+save('legacy_containers', containers, _use_new_zipfile_serialization=False)
+for protocol in [1, 3, 4, 5]:
+    save('protocol%d' % protocol, containers, pickle_protocol=protocol)
+    save('legacy_protocol%d' % protocol, views, _use_new_zipfile_serialization=False, pickle_protocol=protocol)
+torch.save(views, os.path.join(out, 'saved_as.pth'))
+os.rename(os.path.join(out, 'saved_as.pth'), path('renamed'))
+buffer = io.BytesIO()
+torch.save(views, buffer)  # a file object: the archive folder is "archive"
+open(path('from_buffer'), 'wb').write(buffer.getvalue())
+
+def records_of(value):
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    archive = zipfile.ZipFile(buffer)
+    records = {name.split('/', 1)[1]: archive.read(name) for name in archive.namelist()}
+    storages = sorted((name for name in records if name.startswith('data/')), key=lambda name: int(name[5:]))
+    return records['data.pkl'], [(name, records[name]) for name in storages]
+def serialization_id(names, datas):
+    return ('%020d%020d' % (zlib.crc32('|'.join(names).encode()), sum(zlib.crc32(d) for d in datas) % 10**20)).encode()
+def newer_torch_records(value, alignment):
+    pickle, storages = records_of(value)
+    head = [('data.pkl', pickle), ('.format_version', b'1'), ('.storage_alignment', str(alignment).encode()), ('byteorder', b'little')]
+    records = head + storages + [('version', b'3\n')]
+    return records + [('.data/serialization_id', serialization_id([n for n, _ in records], [d for _, d in records]))]
+
+# torch's own zip writer (miniz, 64-byte alignment) writes the newer records; only the version
+# record is left to it, as writeEndOfFile adds it.
+writer = torch._C.PyTorchFileWriter(path('newer_torch'))
+for name, data in newer_torch_records(views, 64):
+    if name != 'version':
+        writer.write_record(name, data, len(data))
+writer.write_end_of_file()
+
+# torch >= 2.5 can align storages to any power of two (torch.utils.serialization.config.save.storage_alignment).
+def write_aligned(target, archive_name, records, alignment):
+    with zipfile.ZipFile(target, 'w', zipfile.ZIP_STORED) as archive:
+        for name, data in records:
+            info = zipfile.ZipInfo(archive_name + '/' + name, date_time=(1980, 1, 1, 0, 0, 0))
+            start = archive.fp.tell() + 30 + len(info.filename) + 4
+            pad = (-start) % alignment
+            info.extra = b'FB' + struct.pack('<H', pad) + b'Z' * pad
+            archive.writestr(info, data)
+write_aligned(path('aligned_4096'), 'archive', newer_torch_records(views, 4096), 4096)
+
+save('module', nn.Linear(2, 2))
+save('sparse', collections.OrderedDict([('dense', torch.ones(2)), ('sparse', torch.eye(3).to_sparse())]))
+save('quantized', {'q': torch.quantize_per_tensor(torch.randn(4), 0.1, 0, torch.qint8)})
+print(json.dumps(made))
+`;
+
+/** Cases torch reads and surgery must read, convert and write back exactly. */
+export const READABLE_CASES = [
+  'views', 'dtypes', 'containers', 'legacy_views', 'legacy_dtypes', 'legacy_containers',
+  'protocol1', 'protocol3', 'protocol4', 'protocol5', 'legacy_protocol1', 'legacy_protocol3', 'legacy_protocol4', 'legacy_protocol5',
+  'renamed', 'from_buffer', 'newer_torch', 'aligned_4096',
+] as const;
+
+/** Cases whose root is one flat dict of tensors, so they also convert to safetensors. */
+export const FLAT_CASES = ['views', 'dtypes', 'newer_torch'] as const;
+
+/** Cases torch can save that surgery refuses. */
+export const REFUSED_CASES = ['module', 'sparse', 'quantized'] as const;
+
+export type SerializationCase = (typeof READABLE_CASES)[number] | (typeof REFUSED_CASES)[number];
+
+/** Writes every case into `dir` with one Python run; returns each case's path. */
+export function makeSerializationCases(dir: string): Record<SerializationCase, string> {
+  const made = JSON.parse(runPython(MAKE, [dir])) as Record<string, string>;
+  const expected = [...READABLE_CASES, ...REFUSED_CASES].sort();
+  if (Object.keys(made).sort().join() !== expected.join()) throw new Error(`the case script made ${Object.keys(made).sort().join()}`);
+  return made as Record<SerializationCase, string>;
+}
+
+/** Returns where `convert` writes case `name` in `dir`. */
+export function convertedPath(dir: string, name: string, extension: '.pth' | '.safetensors'): string {
+  return join(dir, 'converted', `${name}${extension}`);
+}
