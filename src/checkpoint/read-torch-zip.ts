@@ -36,7 +36,8 @@ async function checkByteOrder(path: string, entry: ZipEntry | undefined, fileSiz
   if (!entry) return;
   if (entry.size > 16) throw new InputError('format/bad-byteorder', path, 'the byteorder record is too long.', { member: entry.name });
   const text = new TextDecoder().decode((await readMember(path, entry, fileSize)).bytes).trim();
-  if (text !== 'little') throw new InputError('format/bad-byteorder', path, `the checkpoint is "${text.slice(0, 16)}"-endian; only little-endian checkpoints are supported.`, { member: entry.name });
+  // torch >= 2.1 swaps a big-endian file's bytes on load, so re-saving it there gives a file we read.
+  if (text !== 'little') throw new InputError('format/bad-byteorder', path, `the checkpoint is "${text.slice(0, 16)}"-endian; only little-endian checkpoints are supported. Load it with torch 2.1 or newer, which swaps the bytes, and save it again.`, { member: entry.name });
 }
 
 /** Returns a member's uncompressed bytes and, when stored, the absolute offset of its first byte (else 0). */

@@ -2,8 +2,9 @@
  * The cases of PyTorch's own test_serialization that matter to a checkpoint reader, made by real
  * `torch.save` in one Python process: views sharing one storage, every dtype, 0-d and empty
  * tensors, empty and nested containers, the legacy format, every pickle protocol torch can load,
- * an archive folder named unlike its file, the records newer torch writes, and the things torch
- * can save but surgery refuses (a whole nn.Module, sparse and quantized tensors).
+ * thousands of tensors, storages saved on a GPU, an archive folder named unlike its file, the
+ * records newer torch writes, and the things torch can save but surgery refuses (a whole
+ * nn.Module, sparse and quantized tensors, a big-endian file).
  *
  * Debian's torch 1.13 does not write the records newer torch adds (`.format_version`,
  * `.storage_alignment`, `byteorder`, `.data/serialization_id`), so those files are assembled as
@@ -50,7 +51,12 @@ containers = {
     'empty_dict': {}, 'empty_list': [], 'empty_tuple': (), 'empty_odict': collections.OrderedDict(), 'none': None,
     'nested': {'a': [base[0], (base[1], [base.t(), {}])], 'b': ({'c': base[2:, 1:]},), 'deep': [[[[()]]]]},
     'int_keys': {0: base[3], 7: torch.zeros(0, 2), -1: [base]}, 'tensors_in_list': [torch.ones(2), torch.ones(2, dtype=torch.int64)],
+    'odd_keys': {'': base[0, 0], 'cl\u00e9 \u2603': base[1], 'k' * 300: base[2], True: 'yes', None: 'none', 2**70: 'big'},
 }
+# Python batches SETITEMS by 1000 and memo indices pass 255 (LONG_BINPUT): a state dict of over a thousand tensors.
+many = collections.OrderedDict(('layer%d.weight' % i, torch.full((2,), float(i))) for i in range(1100))
+for i in range(0, 1100, 100):
+    many['alias%d' % i] = many['layer%d.weight' % i][1:]
 
 save('views', views)
 save('dtypes', dtypes)
@@ -61,6 +67,13 @@ save('legacy_containers', containers, _use_new_zipfile_serialization=False)
 for protocol in [1, 3, 4, 5]:
     save('protocol%d' % protocol, containers, pickle_protocol=protocol)
     save('legacy_protocol%d' % protocol, views, _use_new_zipfile_serialization=False, pickle_protocol=protocol)
+save('many', many)
+# A checkpoint saved on a GPU records its storages' device ("cuda:0"); surgery reads it anywhere.
+real_location_tag = torch.serialization.location_tag
+torch.serialization.location_tag = lambda storage: 'cuda:0'
+save('cuda_saved', views)
+save('legacy_cuda_saved', views, _use_new_zipfile_serialization=False)
+torch.serialization.location_tag = real_location_tag
 torch.save(views, os.path.join(out, 'saved_as.pth'))
 os.rename(os.path.join(out, 'saved_as.pth'), path('renamed'))
 buffer = io.BytesIO()
@@ -100,6 +113,8 @@ def write_aligned(target, archive_name, records, alignment):
             info.extra = b'FB' + struct.pack('<H', pad) + b'Z' * pad
             archive.writestr(info, data)
 write_aligned(path('aligned_4096'), 'archive', newer_torch_records(views, 4096), 4096)
+# A big-endian machine writes byteorder "big"; the record alone decides the refusal, so the elements stay as they are.
+write_aligned(path('big_endian'), 'archive', [(n, b'big' if n == 'byteorder' else d) for n, d in newer_torch_records(views, 64)], 64)
 
 save('module', nn.Linear(2, 2))
 save('sparse', collections.OrderedDict([('dense', torch.ones(2)), ('sparse', torch.eye(3).to_sparse())]))
@@ -111,14 +126,14 @@ print(json.dumps(made))
 export const READABLE_CASES = [
   'views', 'dtypes', 'containers', 'legacy_views', 'legacy_dtypes', 'legacy_containers',
   'protocol1', 'protocol3', 'protocol4', 'protocol5', 'legacy_protocol1', 'legacy_protocol3', 'legacy_protocol4', 'legacy_protocol5',
-  'renamed', 'from_buffer', 'newer_torch', 'aligned_4096',
+  'many', 'cuda_saved', 'legacy_cuda_saved', 'renamed', 'from_buffer', 'newer_torch', 'aligned_4096',
 ] as const;
 
 /** Cases whose root is one flat dict of tensors, so they also convert to safetensors. */
-export const FLAT_CASES = ['views', 'dtypes', 'newer_torch'] as const;
+export const FLAT_CASES = ['views', 'dtypes', 'many', 'newer_torch'] as const;
 
 /** Cases torch can save that surgery refuses. */
-export const REFUSED_CASES = ['module', 'sparse', 'quantized'] as const;
+export const REFUSED_CASES = ['module', 'sparse', 'quantized', 'big_endian'] as const;
 
 export type SerializationCase = (typeof READABLE_CASES)[number] | (typeof REFUSED_CASES)[number];
 
