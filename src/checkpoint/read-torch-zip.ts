@@ -25,6 +25,10 @@ export async function readTorchZip(path: string, fileSize: number): Promise<Omit
   }
   const pickleEntry = pickles[0]!;
   const archiveName = pickleEntry.name.slice(0, -'/data.pkl'.length);
+  // torch tells TorchScript from torch.save archives the same way (`_is_torchscript_zip`).
+  if (byName.has(`${archiveName}/constants.pkl`)) {
+    throw new InputError('format/torchscript', path, 'the file is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; load it with torch.jit.load and torch.save its state_dict() instead.', { member: `${archiveName}/constants.pkl` });
+  }
   await checkByteOrder(path, byName.get(`${archiveName}/byteorder`), fileSize);
   const { bytes, baseOffset } = await readMember(path, pickleEntry, fileSize);
   const loadStorage = storageLoader(path, archiveName, byName, fileSize);

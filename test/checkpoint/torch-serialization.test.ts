@@ -173,6 +173,26 @@ interop('sparse and quantized tensors are refused with what to save instead', as
   assert.match(quantized.detail, /a quantized tensor; save tensor\.dequantize\(\)/);
 });
 
+interop('meta tensors, dtypes surgery does not read, bare storages and TorchScript archives are refused with what to do instead', async () => {
+  const meta = await refusal(cases.meta);
+  assert.is(meta.code, 'format/unsupported-tensor');
+  assert.match(meta.detail, /^the pickle holds a meta tensor, which has no data; save a real tensor instead/);
+  const complex128 = await refusal(cases.complex128);
+  assert.is(complex128.code, 'format/unsupported-tensor');
+  assert.match(complex128.detail, /^the pickle holds a tensor stored as "torch\.ComplexDoubleStorage", a dtype surgery does not read \(nothing was executed\); save it converted to one of float64, float32, .*complex64 instead\.$/);
+  const v3 = await refusal(cases.rebuild_v3);
+  assert.is(v3.code, 'format/unsupported-tensor');
+  assert.match(v3.detail, /^the pickle holds a tensor of a dtype that has no legacy storage class \(float8, uint16, \.\.\.\)/);
+  const storage = await refusal(cases.bare_storage);
+  assert.is(storage.code, 'format/unsupported-value');
+  assert.is(storage.where.member, 'bare_storage/data.pkl');
+  assert.match(storage.detail, /^a bare storage appears as a value; surgery reads tensors, not storages\. Save a tensor over it instead/);
+  const script = await refusal(cases.torchscript);
+  assert.is(script.code, 'format/torchscript');
+  assert.is(script.where.member, 'torchscript/constants.pkl');
+  assert.match(script.detail, /load it with torch\.jit\.load and torch\.save its state_dict\(\) instead\.$/);
+});
+
 interop('a big-endian checkpoint is refused, naming its byteorder record and how to convert it', async () => {
   const error = await refusal(cases.big_endian);
   assert.is(error.code, 'format/bad-byteorder');

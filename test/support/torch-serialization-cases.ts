@@ -4,7 +4,8 @@
  * tensors, empty and nested containers, the legacy format, every pickle protocol torch can load,
  * thousands of tensors, storages saved on a GPU, an archive folder named unlike its file, the
  * records newer torch writes, and the things torch can save but surgery refuses (a whole
- * nn.Module, sparse and quantized tensors, a big-endian file).
+ * nn.Module, sparse, quantized and meta tensors, dtypes it does not read, a bare storage,
+ * TorchScript, a big-endian file).
  *
  * Debian's torch 1.13 does not write the records newer torch adds (`.format_version`,
  * `.storage_alignment`, `byteorder`, `.data/serialization_id`), so those files are assembled as
@@ -119,6 +120,14 @@ write_aligned(path('big_endian'), 'archive', [(n, b'big' if n == 'byteorder' els
 save('module', nn.Linear(2, 2))
 save('sparse', collections.OrderedDict([('dense', torch.ones(2)), ('sparse', torch.eye(3).to_sparse())]))
 save('quantized', {'q': torch.quantize_per_tensor(torch.randn(4), 0.1, 0, torch.qint8)})
+save('meta', {'m': torch.empty(2, 3, device='meta')})
+save('complex128', {'c': torch.randn(2, dtype=torch.complex128)})
+# torch >= 2.1 saves float8 and uint16..64 through _rebuild_tensor_v3; the refusal happens at that global,
+# so the rest of the pickle stays torch 1.13's.
+pickle, storages = records_of({'f8': torch.ones(2)})
+write_aligned(path('rebuild_v3'), 'archive', [('data.pkl', pickle.replace(b'_rebuild_tensor_v2', b'_rebuild_tensor_v3'))] + storages + [('version', b'3\n')], 64)
+save('bare_storage', {'s': torch.arange(3.0).storage()})
+torch.jit.save(torch.jit.script(nn.Linear(2, 2)), path('torchscript'))
 print(json.dumps(made))
 `;
 
@@ -133,7 +142,7 @@ export const READABLE_CASES = [
 export const FLAT_CASES = ['views', 'dtypes', 'many', 'newer_torch'] as const;
 
 /** Cases torch can save that surgery refuses. */
-export const REFUSED_CASES = ['module', 'sparse', 'quantized', 'big_endian'] as const;
+export const REFUSED_CASES = ['module', 'sparse', 'quantized', 'meta', 'complex128', 'rebuild_v3', 'bare_storage', 'torchscript', 'big_endian'] as const;
 
 export type SerializationCase = (typeof READABLE_CASES)[number] | (typeof REFUSED_CASES)[number];
 

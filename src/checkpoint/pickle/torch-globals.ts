@@ -63,6 +63,8 @@ const UNSUPPORTED_TENSORS: Readonly<Record<string, string>> = {
   'torch._utils._rebuild_qtensor': 'a quantized tensor; save tensor.dequantize() (or tensor.int_repr() with its scale and zero point) instead',
   'torch._utils._rebuild_meta_tensor_no_storage': 'a meta tensor, which has no data; save a real tensor instead',
   'torch._tensor._rebuild_from_type_v2': 'a tensor subclass or a tensor with Python attributes; save a plain tensor (tensor.detach().clone()) instead',
+  // torch >= 2.1 pickles dtypes newer than its legacy storage classes (float8, uint16...) this way.
+  'torch._utils._rebuild_tensor_v3': 'a tensor of a dtype that has no legacy storage class (float8, uint16, ...), which surgery does not read; save it converted (e.g. tensor.float()) instead',
 };
 
 /** Returns why `qualifiedName` (not on the allow-list) is refused; nothing it names is ever run. */
@@ -70,6 +72,10 @@ export function refusedTorchGlobal(qualifiedName: string): RefusedGlobal {
   const printable = qualifiedName.replace(/[^\x20-\x7e]/g, '?');
   const unsupported = UNSUPPORTED_TENSORS[qualifiedName];
   if (unsupported) return { code: 'format/unsupported-tensor', detail: `the pickle holds ${unsupported} ("${printable}" is not read; nothing was executed).` };
+  // A storage class off the list is a dtype torch has and surgery does not (e.g. complex128).
+  if (/^torch\.\w+Storage$/.test(qualifiedName)) {
+    return { code: 'format/unsupported-tensor', detail: `the pickle holds a tensor stored as "${printable}", a dtype surgery does not read (nothing was executed); save it converted to one of ${Object.values(STORAGE_CLASS_DTYPE).join(', ')} instead.` };
+  }
   // torch.save(model) pickles the module's class; its state dict is what a checkpoint should hold.
   const whatToDo = qualifiedName.startsWith('torch.nn.modules.')
     ? 'it is a whole nn.Module: save model.state_dict() instead of the model'
