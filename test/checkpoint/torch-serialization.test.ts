@@ -123,6 +123,9 @@ interop('every readable case converts to a torch zip, and flat ones to safetenso
   assert.is.not(views.get('own')!.storage, views.get('base')!.storage);
   assert.equal(views.get('expanded')!.stride, ['0', '1']);
   assert.equal(views.get('expanded_0d')!.stride, ['0', '0']);
+  assert.equal(views.get('overlapping')!.stride, ['1', '1']);
+  assert.is(views.get('param_row')!.storage, views.get('param')!.storage);
+  assert.equal([views.get('param')!.parameter, views.get('frozen')!.requiresGrad, views.get('leaf_requires_grad')!.requiresGrad], [true, false, true]);
 });
 
 interop('the safetensors written above hold, byte for byte, the values torch loads from the source', () => {

@@ -34,7 +34,12 @@ views = collections.OrderedDict([
     ('strided', base[::2, 1::3]), ('window_t', base[1:3, 2:5].t()), ('expanded', base[0, 1:6].expand(3, 5)),
     ('expanded_0d', base[3, 5].expand(2, 2)), ('element', base[1, 1]), ('empty_at_end', base.reshape(-1)[24:]),
     ('empty_rows', base[2:2]), ('again', base), ('own', torch.tensor([7.0, 8.0])),
+    ('overlapping', base.reshape(-1).as_strided((4, 3), (1, 1), 2)), ('permuted', base.reshape(2, 3, 4).permute(2, 0, 1)),
+    ('unsqueezed', base[:, None, 2:4]),
 ])
+weight = nn.Parameter(torch.randn(3, 4))
+views.update([('param', weight), ('param_row', weight.data[1]), ('frozen', nn.Parameter(torch.ones(2), requires_grad=False)),
+              ('leaf_requires_grad', torch.ones(3).requires_grad_())])
 dtypes = collections.OrderedDict()
 for dt in [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16, torch.int32,
            torch.int64, torch.uint8, torch.bool, torch.complex64]:
