@@ -158,7 +158,7 @@ interop('a whole nn.Module is refused by name before anything runs; the CLI exit
   const error = await refusal(cases.module);
   assert.is(error.code, 'format/unsafe-global');
   assert.is(error.file, cases.module);
-  assert.is(error.where.member, 'module/data.pkl');
+  assert.equal([error.where.member, error.where.key], ['module/data.pkl', undefined], 'the module is the root: no key');
   assert.match(error.detail, /"torch\.nn\.modules\.linear\.Linear", which is not on the allow-list; nothing was executed\. If you made this file, it is a whole nn\.Module: save model\.state_dict\(\) instead of the model\./);
   assert.equal(storageReadStats(), before, 'no tensor bytes were read');
   const cli = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../examples/surgery-cli.ts'), 'convert', cases.module, join(dir, 'module-out.pth')], { encoding: 'utf8' });
@@ -170,9 +170,12 @@ interop('sparse and quantized tensors are refused with what to save instead', as
   const sparse = await refusal(cases.sparse);
   assert.is(sparse.code, 'format/unsupported-tensor');
   assert.is(sparse.where.member, 'sparse/data.pkl');
-  assert.match(sparse.message, /sparse\.pth \(member "sparse\/data\.pkl", offset \d+\): the pickle holds a sparse tensor; save it dense \(tensor\.to_dense\(\)\) instead \("torch\._utils\._rebuild_sparse_tensor" is not read; nothing was executed\)\./);
+  assert.match(sparse.message, /sparse\.pth \(member "sparse\/data\.pkl", key "model\.nets\.emb\.weight", offset \d+\): the pickle holds a sparse tensor; save it dense \(tensor\.to_dense\(\)\) instead \("torch\._utils\._rebuild_sparse_tensor" is not read; nothing was executed\)\./);
+  const framed = await refusal(cases.sparse_protocol4);
+  assert.equal([framed.code, framed.where.key], ['format/unsupported-tensor', 'model.nets.emb.weight']);
   const quantized = await refusal(cases.quantized);
   assert.is(quantized.code, 'format/unsupported-tensor');
+  assert.is(quantized.where.key, 'layers.1.1.q');
   assert.match(quantized.detail, /a quantized tensor; save tensor\.dequantize\(\)/);
 });
 
@@ -182,6 +185,7 @@ interop('meta tensors, dtypes surgery does not read, bare storages and TorchScri
   assert.match(meta.detail, /^the pickle holds a meta tensor, which has no data; save a real tensor instead/);
   const complex128 = await refusal(cases.complex128);
   assert.is(complex128.code, 'format/unsupported-tensor');
+  assert.is(complex128.where.key, 'c', 'the key of a tensor refused at its storage class');
   assert.match(complex128.detail, /^the pickle holds a tensor stored as "torch\.ComplexDoubleStorage", a dtype surgery does not read \(nothing was executed\); save it converted to one of float64, float32, .*complex64 instead\.$/);
   const v3 = await refusal(cases.rebuild_v3);
   assert.is(v3.code, 'format/unsupported-tensor');

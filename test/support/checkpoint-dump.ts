@@ -78,17 +78,24 @@ export function torchDumps(paths: string[], options: { weightsOnly?: boolean } =
 /** Returns our reader's canonical rendering of `root`, reading every tensor's bytes. */
 export async function ourDump(root: PyValue): Promise<Canon> {
   const ids = new Map<Storage, string>();
+  // One item after another, as Python walks them: storages are numbered in order of first use, and
+  // items rendered concurrently would number them in the order their reads finish.
+  const canonEach = async (items: PyValue[]): Promise<Canon[]> => {
+    const out: Canon[] = [];
+    for (const item of items) out.push(await canon(item));
+    return out;
+  };
   const canon = async (value: PyValue): Promise<Canon> => {
     if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
     if (typeof value === 'number') return Number.isInteger(value) ? { int: String(value) } : { float: floatHex(value) };
     if (typeof value === 'bigint') return { int: String(value) };
     if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('hex') };
-    if (Array.isArray(value)) return Promise.all(value.map(canon));
+    if (Array.isArray(value)) return canonEach(value);
     switch (value.kind) {
       case 'float':
         return { float: floatHex(value.value) };
       case 'tuple':
-        return { tuple: await Promise.all(value.items.map(canon)) };
+        return { tuple: await canonEach(value.items) };
       case 'dict': {
         const items: Canon[] = [];
         for (const [key, item] of value.entries) items.push([await canon(key), await canon(item)]);
@@ -115,7 +122,7 @@ export async function ourDump(root: PyValue): Promise<Canon> {
         };
       }
       case 'opaque':
-        return { opaque: `${value.module}.${value.name}`, args: await Promise.all(value.args.map(canon)) };
+        return { opaque: `${value.module}.${value.name}`, args: await canonEach(value.args) };
     }
   };
   return canon(root);

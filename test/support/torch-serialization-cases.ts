@@ -123,8 +123,12 @@ write_aligned(path('aligned_4096'), 'archive', newer_torch_records(views, 4096),
 write_aligned(path('big_endian'), 'archive', [(n, b'big' if n == 'byteorder' else d) for n, d in newer_torch_records(views, 64)], 64)
 
 save('module', nn.Linear(2, 2))
-save('sparse', collections.OrderedDict([('dense', torch.ones(2)), ('sparse', torch.eye(3).to_sparse())]))
-save('quantized', {'q': torch.quantize_per_tensor(torch.randn(4), 0.1, 0, torch.qint8)})
+# Nested under keys, so the refusal can name where the tensor is; protocol 4 memoizes and frames the same tree.
+# An empty dict before it, and lists and tuples around the quantized one, are the shapes a key search can get wrong.
+with_sparse = {'env_metadata': {}, 'model': {'nets': collections.OrderedDict([('dense', torch.ones(2)), ('emb.weight', torch.eye(3).to_sparse())])}}
+save('sparse', with_sparse)
+save('sparse_protocol4', with_sparse, pickle_protocol=4)
+save('quantized', {'layers': [{}, (torch.ones(1), {'q': torch.quantize_per_tensor(torch.randn(4), 0.1, 0, torch.qint8)})]})
 save('meta', {'m': torch.empty(2, 3, device='meta')})
 save('complex128', {'c': torch.randn(2, dtype=torch.complex128)})
 # torch >= 2.1 saves float8 and uint16..64 through _rebuild_tensor_v3; the refusal happens at that global,
@@ -147,7 +151,7 @@ export const READABLE_CASES = [
 export const FLAT_CASES = ['views', 'dtypes', 'many', 'newer_torch'] as const;
 
 /** Cases torch can save that surgery refuses. */
-export const REFUSED_CASES = ['module', 'sparse', 'quantized', 'meta', 'complex128', 'rebuild_v3', 'bare_storage', 'torchscript', 'big_endian'] as const;
+export const REFUSED_CASES = ['module', 'sparse', 'sparse_protocol4', 'quantized', 'meta', 'complex128', 'rebuild_v3', 'bare_storage', 'torchscript', 'big_endian'] as const;
 
 export type SerializationCase = (typeof READABLE_CASES)[number] | (typeof REFUSED_CASES)[number];
 
