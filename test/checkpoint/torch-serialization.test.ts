@@ -3,7 +3,7 @@
  * torch: each readable one reads exactly as torch loads it, converts through `surgery convert`
  * to a torch zip that torch loads with weights_only=True with values, strides and storage sharing
  * intact, and (flat state dicts) to safetensors torch reads the same values from; the rest are
- * refused with an error that names the file, the member and the global, and says what to do.
+ * refused with an error that names the file, the member, the key and the global, and says what to do.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

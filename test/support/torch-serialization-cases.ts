@@ -93,6 +93,7 @@ def records_of(value):
     records = {name.split('/', 1)[1]: archive.read(name) for name in archive.namelist()}
     storages = sorted((name for name in records if name.startswith('data/')), key=lambda name: int(name[5:]))
     return records['data.pkl'], [(name, records[name]) for name in storages]
+# torch's id is c10::hash_combine over record names and CRCs, printed as two zero-padded 20-digit numbers; readers only see the digits.
 def serialization_id(names, datas):
     return ('%020d%020d' % (zlib.crc32('|'.join(names).encode()), sum(zlib.crc32(d) for d in datas) % 10**20)).encode()
 def newer_torch_records(value, alignment):
