@@ -3,7 +3,8 @@
  *
  * - checks it against torch's `weights_only` rules: only allow-listed globals, REDUCE only on
  *   allow-listed callables with a tuple, BUILD only on an OrderedDict, persistent ids only as tuples,
- *   no class instantiation, no extensions, no out-of-band buffers; every length within the input;
+ *   no class instantiation, no extensions, no out-of-band buffers; every length within the input
+ *   (a global off the list is reported with the dict keys that lead to it, found by walking on);
  * - rewrites the few opcodes `pickleparser` gets wrong into ones it gets right: LONG/LONG1/LONG4
  *   and text INT (negative and over-8-byte ints), integral floats (kept apart from ints), tuples
  *   (tagged so they stay apart from lists), and the MARK-based DICT and LIST forms.
@@ -417,7 +418,7 @@ class PickleChecker {
   }
 
   private textInt(text: string): void {
-    if (text === '01' || text === '00') return this.pushCopy('bool');
+    if (text === '01' || text === '00') return this.pushCopy('bool', text === '01' ? 'True' : 'False');
     this.emitInt(this.parseDecimal(text));
   }
 
