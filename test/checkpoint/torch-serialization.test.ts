@@ -60,6 +60,11 @@ function tensorValues(dump: Canon): Canon[] {
   return (dump as { dict: Array<[Canon, { tensor: Record<string, Canon> }]> }).dict.map(([key, { tensor }]) => [key, tensor.dtype!, tensor.shape!, tensor.sha256!]);
 }
 
+/** Returns each tensor of a flat dict's dump as [key, stride, offset, sha256]: its view of the storage, not which storage. */
+function tensorLayout(dump: Canon): Canon[] {
+  return (dump as { dict: Array<[Canon, { tensor: Record<string, Canon> }]> }).dict.map(([key, { tensor }]) => [key, tensor.stride!, tensor.offset!, tensor.sha256!]);
+}
+
 async function refusal(path: string): Promise<InputError> {
   try {
     await openCheckpoint(path);
@@ -112,7 +117,17 @@ interop('every readable case converts to a torch zip, and flat ones to safetenso
     assert.match(await convert([cases[name], convertedPath(dir, name, '.safetensors')]), /: safetensors, state dict "<root>", /);
     await convert([convertedPath(dir, name, '.safetensors'), back[index]!]);
   }
-  const reloaded = torchDumps([...outputs, unicodeName, ...back], { weightsOnly: true });
+  // A state dict inside a tree: to safetensors and back, and alone to a torch zip that keeps its views.
+  const state = [convertedPath(dir, 'state-back', '.pth'), convertedPath(dir, 'state', '.pth')];
+  assert.match(await convert([cases.containers, convertedPath(dir, 'state', '.safetensors'), '--state-dict', 'state']), /: safetensors, state dict "state", /);
+  await convert([convertedPath(dir, 'state', '.safetensors'), state[0]!]);
+  assert.match(await convert([cases.containers, state[1]!, '--state-dict', 'state']), /: torch-zip, state dict "state", /);
+  const reloaded = torchDumps([...outputs, unicodeName, ...back, ...state], { weightsOnly: true });
+  const expectedState = (expected.get('containers') as { dict: Array<[Canon, Canon]> }).dict.find(([key]) => key === 'state')![1];
+  const [stateBack, stateAlone] = reloaded.slice(-2) as [Canon, Canon];
+  assert.equal(tensorValues(stateBack), tensorValues(expectedState), 'state through safetensors');
+  assert.equal(tensorLayout(stateAlone), tensorLayout(expectedState), 'state alone keeps its views');
+  assert.equal(new Set((stateAlone as { dict: Array<[Canon, { tensor: Record<string, Canon> }]> }).dict.map(([, { tensor }]) => tensor.storage)).size, 1, 'of one storage');
   READABLE_CASES.forEach((name, index) => assert.equal(reloaded[index], expected.get(name), name));
   assert.equal(reloaded[outputs.length], expected.get('views'), unicodeName);
   FLAT_CASES.forEach((name, index) => assert.equal(tensorValues(reloaded[outputs.length + 1 + index]!), tensorValues(expected.get(name)!), `${name} through safetensors`));

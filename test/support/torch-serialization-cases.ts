@@ -57,6 +57,7 @@ containers = {
     'empty_dict': {}, 'empty_list': [], 'empty_tuple': (), 'empty_odict': collections.OrderedDict(), 'none': None,
     'nested': {'a': [base[0], (base[1], [base.t(), {}])], 'b': ({'c': base[2:, 1:]},), 'deep': [[[[()]]]]},
     'int_keys': {0: base[3], 7: torch.zeros(0, 2), -1: [base]}, 'tensors_in_list': [torch.ones(2), torch.ones(2, dtype=torch.int64)],
+    'state': collections.OrderedDict([('w', base[1:3]), ('w_t', base.t()), ('b', base[0, ::2])]),
     'odd_keys': {'': base[0, 0], 'cl\u00e9 \u2603': base[1], 'k' * 300: base[2], True: 'yes', None: 'none', 2**70: 'big'},
 }
 # Python batches SETITEMS by 1000 and memo indices pass 255 (LONG_BINPUT): a state dict of over a thousand tensors.
