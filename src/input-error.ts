@@ -10,19 +10,19 @@ export class InputError extends Error {
    * @param code namespaced and stable, e.g. `format/truncated`; tests match on it.
    * @param file the input's path, as the user gave it.
    * @param message one sentence about what is wrong (without the file, which is prefixed).
-   * @param where member name and/or byte offset inside the file, when known.
+   * @param where member name, the dict key path of the value at fault, and/or byte offset inside the file, when known.
    */
   constructor(
     readonly code: string,
     readonly file: string,
     readonly detail: string,
-    readonly where: { member?: string; offset?: number } = {},
+    readonly where: { member?: string; key?: string; offset?: number } = {},
   ) {
     super(`${file}${InputError.location(where)}: ${detail}`);
   }
 
-  private static location({ member, offset }: { member?: string; offset?: number }): string {
-    const parts = [member && `member "${member}"`, offset !== undefined && `offset ${offset}`].filter(Boolean);
+  private static location({ member, key, offset }: { member?: string; key?: string; offset?: number }): string {
+    const parts = [member && `member "${member}"`, key !== undefined && `key "${key}"`, offset !== undefined && `offset ${offset}`].filter(Boolean);
     return parts.length ? ` (${parts.join(', ')})` : '';
   }
 }

@@ -7,10 +7,13 @@ import { resolve } from 'node:path';
 import { InputError } from '../input-error.ts';
 import { findStateDicts } from './find-state-dicts.ts';
 import { readSafetensors } from './read-safetensors.ts';
-import { readTorchLegacy } from './read-torch-legacy.ts';
+import { LEGACY_MAGIC, readTorchLegacy } from './read-torch-legacy.ts';
 import { readTorchZip } from './read-torch-zip.ts';
 import { readRange } from './storage-bytes.ts';
 import type { Checkpoint, CheckpointFormat } from './types.ts';
+
+/** The first bytes of a protocol-1 legacy file: LONG opcode, then the magic number in decimal. */
+const LEGACY_MAGIC_TEXT = new TextEncoder().encode(`L${LEGACY_MAGIC}`).subarray(0, 16);
 
 /** Returns the opened checkpoint at `path` (its tree, state dicts and lazy storages). */
 export async function openCheckpoint(path: string): Promise<Checkpoint> {
@@ -34,9 +37,16 @@ export function detectFormat(head: Uint8Array, fileSize: number): CheckpointForm
     if (headerLength + 8n <= BigInt(fileSize)) return 'safetensors';
   }
   if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6)) return 'torch-zip';
-  // torch's legacy format starts with a protocol-2 pickle of its magic number.
-  if (head[0] === 0x80 && head[1] === 0x02) return 'torch-legacy';
+  // torch's legacy format starts with a pickle of its magic number in the protocol torch.save was
+  // given: PROTO 2 by default, PROTO 3-5 for pickle_protocol=3..5, and for protocol 1 (no PROTO
+  // opcode) the text LONG "L<magic>L\n". Protocol 0 cannot hold torch's persistent ids.
+  if (head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5) return 'torch-legacy';
+  if (startsWith(head, LEGACY_MAGIC_TEXT)) return 'torch-legacy';
   return undefined;
+}
+
+function startsWith(head: Uint8Array, prefix: Uint8Array): boolean {
+  return head.byteLength >= prefix.byteLength && prefix.every((byte, index) => head[index] === byte);
 }
 
 async function sizeOf(absolute: string, given: string): Promise<number> {

@@ -25,6 +25,10 @@ export async function readTorchZip(path: string, fileSize: number): Promise<Omit
   }
   const pickleEntry = pickles[0]!;
   const archiveName = pickleEntry.name.slice(0, -'/data.pkl'.length);
+  // torch tells TorchScript from torch.save archives the same way (`_is_torchscript_zip`).
+  if (byName.has(`${archiveName}/constants.pkl`)) {
+    throw new InputError('format/torchscript', path, 'the file is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; load it with torch.jit.load and torch.save its state_dict() instead.', { member: `${archiveName}/constants.pkl` });
+  }
   await checkByteOrder(path, byName.get(`${archiveName}/byteorder`), fileSize);
   const { bytes, baseOffset } = await readMember(path, pickleEntry, fileSize);
   const loadStorage = storageLoader(path, archiveName, byName, fileSize);
@@ -36,7 +40,8 @@ async function checkByteOrder(path: string, entry: ZipEntry | undefined, fileSiz
   if (!entry) return;
   if (entry.size > 16) throw new InputError('format/bad-byteorder', path, 'the byteorder record is too long.', { member: entry.name });
   const text = new TextDecoder().decode((await readMember(path, entry, fileSize)).bytes).trim();
-  if (text !== 'little') throw new InputError('format/bad-byteorder', path, `the checkpoint is "${text.slice(0, 16)}"-endian; only little-endian checkpoints are supported.`, { member: entry.name });
+  // torch >= 2.1 swaps a big-endian file's bytes on load, so re-saving it there gives a file we read.
+  if (text !== 'little') throw new InputError('format/bad-byteorder', path, `the checkpoint is "${text.slice(0, 16)}"-endian; only little-endian checkpoints are supported. Load it with torch 2.1 or newer, which swaps the bytes, and save it again.`, { member: entry.name });
 }
 
 /** Returns a member's uncompressed bytes and, when stored, the absolute offset of its first byte (else 0). */

@@ -87,4 +87,20 @@ test('errors carry the file and the offset of the offending opcode', () => {
   }
 });
 
+test('a refused global is reported with the keys and indices that lead to it, in every protocol', () => {
+  // An empty dict and a single-item dict look alike on the stack; the key is read off the SETITEMS that store the value.
+  const pickles = cpython(`{'env': {}, 'model': {'nets': collections.OrderedDict([('a', 1), ('b', [0, (1, collections.Counter())])])}, 'after': 2}`);
+  for (const [protocol, bytes] of pickles.entries()) {
+    try {
+      load(bytes);
+      assert.unreachable('collections.Counter must be refused');
+    } catch (error) {
+      assert.instance(error, InputError);
+      assert.is((error as InputError).code, 'format/unsafe-global', `protocol ${protocol}`);
+      assert.is((error as InputError).where.key, 'model.nets.b.1.1', `protocol ${protocol}`);
+      assert.match((error as InputError).message, /^test\.pkl \(key "model\.nets\.b\.1\.1", offset \d+\): the pickle references the global "(collections\.Counter|copy_reg\._reconstructor)"/);
+    }
+  }
+});
+
 test.run();

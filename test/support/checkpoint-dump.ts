@@ -13,8 +13,10 @@ export type Canon = null | boolean | string | Canon[] | { [key: string]: Canon }
 
 const PYTHON_DUMP = String.raw`
 import sys, json, struct, hashlib, collections, torch
+weights_only = len(sys.argv) > 1 and sys.argv[1] == '--weights-only'
+paths = sys.argv[2:] if weights_only else sys.argv[1:]
 def load(path):
-    return torch.load(path, map_location='cpu')
+    return torch.load(path, map_location='cpu', weights_only=weights_only)
 storage_ids = {}
 def storage_id(t):
     s = t.storage()
@@ -57,7 +59,7 @@ def canon(v):
 def dump(path):
     storage_ids.clear()
     return canon(load(path))
-print(json.dumps([dump(path) for path in sys.argv[1:]]))
+print(json.dumps([dump(path) for path in paths]))
 `;
 
 /** Returns real torch's canonical rendering of the checkpoint at `path` (`torch.load`, map_location cpu). */
@@ -65,25 +67,35 @@ export function torchDump(path: string): Canon {
   return torchDumps([path])[0]!;
 }
 
-/** Returns `torchDump` of several files from one Python process (importing torch takes a second). */
-export function torchDumps(paths: string[]): Canon[] {
-  return JSON.parse(runPython(PYTHON_DUMP, paths)) as Canon[];
+/**
+ * Returns `torchDump` of several files from one Python process (importing torch takes a second);
+ * with `weightsOnly`, torch loads them as `torch.load(weights_only=True)` does.
+ */
+export function torchDumps(paths: string[], options: { weightsOnly?: boolean } = {}): Canon[] {
+  return JSON.parse(runPython(PYTHON_DUMP, options.weightsOnly ? ['--weights-only', ...paths] : paths)) as Canon[];
 }
 
 /** Returns our reader's canonical rendering of `root`, reading every tensor's bytes. */
 export async function ourDump(root: PyValue): Promise<Canon> {
   const ids = new Map<Storage, string>();
+  // One item after another, as Python walks them: storages are numbered in order of first use, and
+  // items rendered concurrently would number them in the order their reads finish.
+  const canonEach = async (items: PyValue[]): Promise<Canon[]> => {
+    const out: Canon[] = [];
+    for (const item of items) out.push(await canon(item));
+    return out;
+  };
   const canon = async (value: PyValue): Promise<Canon> => {
     if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
     if (typeof value === 'number') return Number.isInteger(value) ? { int: String(value) } : { float: floatHex(value) };
     if (typeof value === 'bigint') return { int: String(value) };
     if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('hex') };
-    if (Array.isArray(value)) return Promise.all(value.map(canon));
+    if (Array.isArray(value)) return canonEach(value);
     switch (value.kind) {
       case 'float':
         return { float: floatHex(value.value) };
       case 'tuple':
-        return { tuple: await Promise.all(value.items.map(canon)) };
+        return { tuple: await canonEach(value.items) };
       case 'dict': {
         const items: Canon[] = [];
         for (const [key, item] of value.entries) items.push([await canon(key), await canon(item)]);
@@ -110,7 +122,7 @@ export async function ourDump(root: PyValue): Promise<Canon> {
         };
       }
       case 'opaque':
-        return { opaque: `${value.module}.${value.name}`, args: await Promise.all(value.args.map(canon)) };
+        return { opaque: `${value.module}.${value.name}`, args: await canonEach(value.args) };
     }
   };
   return canon(root);

@@ -3,7 +3,8 @@
  *
  * - checks it against torch's `weights_only` rules: only allow-listed globals, REDUCE only on
  *   allow-listed callables with a tuple, BUILD only on an OrderedDict, persistent ids only as tuples,
- *   no class instantiation, no extensions, no out-of-band buffers; every length within the input;
+ *   no class instantiation, no extensions, no out-of-band buffers; every length within the input
+ *   (a global off the list is reported with the dict keys that lead to it, found by walking on);
  * - rewrites the few opcodes `pickleparser` gets wrong into ones it gets right: LONG/LONG1/LONG4
  *   and text INT (negative and over-8-byte ints), integral floats (kept apart from ints), tuples
  *   (tagged so they stay apart from lists), and the MARK-based DICT and LIST forms.
@@ -13,11 +14,14 @@
  */
 import { InputError } from '../../input-error.ts';
 import { KEY_KINDS, type AllowedGlobal, type Kind } from './pickle-kinds.ts';
+import type { RefusedGlobal } from './torch-globals.ts';
 
 /** The module name of rewrite GLOBALs; `unpickle` resolves only these names in it. */
 export const PRIVATE_MODULE = '\u0000surgery';
 /** Python's pickler batches APPENDS by 1000; pickleparser spreads a batch into call arguments. */
 export const MAX_APPENDS_BATCH = 65_536;
+/** A refused value's key path is cut at this many keys; checkpoints nest a few levels. */
+const MAX_KEY_PATH = 64;
 /** Ints wider than this many bytes are not checkpoint values; bounds the BigInt built from them. */
 export const MAX_LONG_BYTES = 1024;
 
@@ -39,33 +43,52 @@ export interface CheckedPickle {
   sourceOffset(programOffset: number): number;
 }
 
-type Slot = { kind: Kind; text?: string } | typeof MARK;
+interface StackValue {
+  kind: Kind;
+  /** Short strings' text (STACK_GLOBAL names, dict keys) and scalars' Python spelling. */
+  text?: string;
+  /** Built from a refused global: the checker walks on after a refusal only to find its dict key. */
+  holdsRefused?: boolean;
+  /** For a container that holds the refused global: the key (or index) and value through which it does. */
+  refusedUnder?: { key: StackValue; value: StackValue };
+  /** A list's items so far, to name the index of a refused one. */
+  length?: number;
+}
+type Slot = StackValue | typeof MARK;
 const MARK = Symbol('mark');
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** Which globals a pickle may name, and why any other is refused. */
+export interface GlobalPolicy {
+  allowed(qualifiedName: string): AllowedGlobal | undefined;
+  refused(qualifiedName: string): RefusedGlobal;
+}
+
 /** Returns the checked, rewritten form of the pickle starting at `source[0]`; throws InputError on anything else. */
-export function checkPickle(source: Uint8Array, where: PickleLocation, allowed: (qualifiedName: string) => AllowedGlobal | undefined): CheckedPickle {
-  return new PickleChecker(source, where, allowed).run();
+export function checkPickle(source: Uint8Array, where: PickleLocation, globals: GlobalPolicy): CheckedPickle {
+  return new PickleChecker(source, where, globals).run();
 }
 
 class PickleChecker {
   private pos = 0;
   private opStart = 0;
   private stack: Slot[] = [];
-  private memo = new Map<number, { kind: Kind; text?: string }>();
+  private memo = new Map<number, StackValue>();
   private chunks: Uint8Array[] = [];
   private chunkSource: number[] = [];
   /** Chunk index of each open MARK, so DICT and LIST can insert their empty container before it. */
   private marks: number[] = [];
   private lastPoppedMark = 0;
+  /** The first global off the allow-list, reported when the walk ends. */
+  private refusal?: RefusedGlobal & { offset: number };
   private readonly view: DataView;
 
   constructor(
     private readonly source: Uint8Array,
     private readonly where: PickleLocation,
-    private readonly allowed: (qualifiedName: string) => AllowedGlobal | undefined,
+    private readonly globals: GlobalPolicy,
   ) {
     this.view = new DataView(source.buffer, source.byteOffset, source.byteLength);
   }
@@ -78,6 +101,7 @@ class PickleChecker {
       opcodes += 1;
       if (op === 0x2e) {
         if (this.stack.length !== 1 || this.marks.length !== 0 || this.stack[0] === MARK) this.fail('format/bad-pickle', 'STOP leaves the stack unbalanced.');
+        if (this.refusal) this.throwRefusal(this.refusal, this.refusedKeyPath());
         this.copy();
         return this.finish(opcodes);
       }
@@ -124,23 +148,20 @@ class PickleChecker {
       case 0x6a: // LONG_BINGET
         return this.get(this.uint32(), true);
       case 0x4e: // NONE
-        return this.pushCopy('none');
+        return this.pushCopy('none', 'None');
       case 0x88: // NEWTRUE
       case 0x89: // NEWFALSE
-        return this.pushCopy('bool');
+        return this.pushCopy('bool', op === 0x88 ? 'True' : 'False');
       case 0x49: // INT
         return this.textInt(this.line());
       case 0x4c: // LONG
         return this.emitInt(this.parseDecimal(this.line().replace(/L$/, '')));
       case 0x4a: // BININT
-        this.bytes(4);
-        return this.pushCopy('int');
+        return this.pushCopy('int', String(this.view.getInt32(this.take(4), true)));
       case 0x4b: // BININT1
-        this.bytes(1);
-        return this.pushCopy('int');
+        return this.pushCopy('int', String(this.bytes(1)[0]));
       case 0x4d: // BININT2
-        this.bytes(2);
-        return this.pushCopy('int');
+        return this.pushCopy('int', String(this.view.getUint16(this.take(2), true)));
       case 0x8a: // LONG1
         return this.emitInt(decodeSignedLE(this.bytes(this.bytes(1)[0]!)));
       case 0x8b: { // LONG4
@@ -179,28 +200,35 @@ class PickleChecker {
       case 0x29: // EMPTY_TUPLE
         this.push('tuple');
         return this.copyTuple();
-      case 0x74: // TUPLE
-        this.popMark();
+      case 0x74: { // TUPLE
+        const items = this.popMark();
         this.push('tuple');
+        this.holdInSequence(this.peek(), items);
         return this.copyTuple();
+      }
       case 0x85: // TUPLE1
       case 0x86: // TUPLE2
-      case 0x87: // TUPLE3
-        for (let count = op - 0x84; count > 0; count--) this.pop();
+      case 0x87: { // TUPLE3
+        const items = Array.from({ length: op - 0x84 }, () => this.pop()).reverse();
         this.push('tuple');
+        this.holdInSequence(this.peek(), items);
         return this.copyTuple();
+      }
       case 0x5d: // EMPTY_LIST
         return this.pushCopy('list');
       case 0x6c: // LIST: rewritten as EMPTY_LIST before the MARK, then APPENDS.
         return this.fromMark('list', 0x5d, 0x65);
-      case 0x61: // APPEND
-        this.pop();
+      case 0x61: { // APPEND
+        const item = this.pop();
         this.expectTop(['list'], 'APPEND');
+        this.holdInSequence(this.peek(), [item]);
         return this.copy();
+      }
       case 0x65: { // APPENDS
         const items = this.popMark();
         if (items.length > MAX_APPENDS_BATCH) this.fail('format/pickle-limit', `an APPENDS batch of ${items.length} items exceeds the ${MAX_APPENDS_BATCH} allowed.`);
         this.expectTop(['list'], 'APPENDS');
+        this.holdInSequence(this.peek(), items);
         return this.copy();
       }
       case 0x7d: // EMPTY_DICT
@@ -209,9 +237,11 @@ class PickleChecker {
         this.checkKeys(this.stackAfterMark());
         return this.fromMark('dict', 0x7d, 0x75);
       case 0x73: { // SETITEM
-        this.pop();
-        this.checkKeys([this.pop()]);
+        const value = this.pop();
+        const key = this.pop();
+        this.checkKeys([key]);
         this.expectTop(['dict', 'odict'], 'SETITEM');
+        this.holdInDict(this.peek(), [key, value]);
         return this.copy();
       }
       case 0x75: { // SETITEMS
@@ -219,6 +249,7 @@ class PickleChecker {
         if (items.length % 2) this.fail('format/bad-pickle', 'SETITEMS has a key without a value.');
         this.checkKeys(items.filter((_, index) => index % 2 === 0));
         this.expectTop(['dict', 'odict'], 'SETITEMS');
+        this.holdInDict(this.peek(), items);
         return this.copy();
       }
       case 0x63: // GLOBAL
@@ -234,19 +265,22 @@ class PickleChecker {
         const callable = this.pop();
         if (callable.kind !== 'callable') this.fail('format/unsafe-pickle', `REDUCE calls a ${callable.kind}, not an allow-listed function.`);
         if (args.kind !== 'tuple') this.fail('format/bad-pickle', `REDUCE needs an argument tuple, got a ${args.kind}.`);
-        this.push(callable.text !== undefined ? (this.allowed(callable.text)?.result ?? 'object') : 'object');
+        this.push(callable.text !== undefined ? (this.globals.allowed(callable.text)?.result ?? 'object') : 'object');
+        this.holdIn(this.peek(), [callable, args]);
         return this.copy();
       }
       case 0x62: { // BUILD
         const state = this.pop();
         if (state.kind !== 'dict' && state.kind !== 'odict') this.fail('format/unsafe-pickle', `BUILD with a ${state.kind} state; only a dict of attributes is allowed.`);
         this.expectTop(['odict'], 'BUILD');
+        this.holdIn(this.peek(), [state]);
         return this.copy();
       }
       case 0x51: { // BINPERSID
         const pid = this.pop();
         if (pid.kind !== 'tuple') this.fail('format/unsafe-pickle', `a persistent id must be a tuple, got a ${pid.kind}.`);
-        return this.pushCopy('storage');
+        this.pushCopy('storage');
+        return this.holdIn(this.peek(), [pid]);
       }
       case 0x50: // PERSID
         return this.fail('format/unsafe-pickle', 'text persistent ids (PERSID) are not used by torch and are refused.');
@@ -319,25 +353,25 @@ class PickleChecker {
     this.stack.push(text === undefined ? { kind } : { kind, text });
   }
 
-  private pop(): { kind: Kind; text?: string } {
+  private pop(): StackValue {
     const slot = this.stack.pop();
     if (slot === undefined || slot === MARK) this.fail('format/bad-pickle', 'an opcode pops more values than the stack holds.');
     return slot;
   }
 
-  private peek(): { kind: Kind; text?: string } {
+  private peek(): StackValue {
     const slot = this.stack[this.stack.length - 1];
     if (slot === undefined || slot === MARK) this.fail('format/bad-pickle', 'an opcode needs a value but the stack is empty.');
     return slot;
   }
 
-  private stackAfterMark(): Array<{ kind: Kind }> {
+  private stackAfterMark(): StackValue[] {
     const at = this.stack.lastIndexOf(MARK);
     if (at < 0) this.fail('format/bad-pickle', 'an opcode needs a MARK but none is open.');
-    return this.stack.slice(at + 1) as Array<{ kind: Kind }>;
+    return this.stack.slice(at + 1) as StackValue[];
   }
 
-  private popMark(): Array<{ kind: Kind }> {
+  private popMark(): StackValue[] {
     const items = this.stackAfterMark();
     this.stack.length -= items.length + 1;
     this.lastPoppedMark = this.marks.pop() ?? 0;
@@ -349,7 +383,7 @@ class PickleChecker {
     if (!kinds.includes(top)) this.fail('format/unsafe-pickle', `${opcode} on a ${top}; it only applies to a ${kinds.join(' or ')}.`);
   }
 
-  private checkKeys(keys: Array<{ kind: Kind }>): void {
+  private checkKeys(keys: StackValue[]): void {
     const bad = keys.find((key) => !KEY_KINDS.has(key.kind));
     if (bad) this.fail('format/unsupported-value', `a dict key is a ${bad.kind}; checkpoints use str, int, bool or None keys.`);
   }
@@ -377,20 +411,22 @@ class PickleChecker {
 
   private global(module: string, name: string): void {
     const qualified = `${module}.${name}`;
-    const entry = module === PRIVATE_MODULE ? undefined : this.allowed(qualified);
-    if (!entry) this.fail('format/unsafe-global', `the pickle references the global "${qualified.replace(/[^\x20-\x7e]/g, '?')}", which is not on the allow-list; nothing was executed.`);
+    const entry = module === PRIVATE_MODULE ? undefined : this.globals.allowed(qualified);
+    if (!entry) return this.refuse(qualified);
     this.push(entry.role, qualified);
     this.copy();
   }
 
   private textInt(text: string): void {
-    if (text === '01' || text === '00') return this.pushCopy('bool');
+    if (text === '01' || text === '00') return this.pushCopy('bool', text === '01' ? 'True' : 'False');
     this.emitInt(this.parseDecimal(text));
   }
 
   private fromMark(kind: Kind, emptyOpcode: number, fillOpcode: number): void {
-    this.popMark();
+    const items = this.popMark();
     this.push(kind);
+    if (kind === 'dict') this.holdInDict(this.peek(), items);
+    else this.holdInSequence(this.peek(), items);
     const markChunk = this.lastPoppedMark;
     this.chunks.splice(markChunk, 0, Uint8Array.of(emptyOpcode));
     this.chunkSource.splice(markChunk, 0, this.opStart);
@@ -405,8 +441,8 @@ class PickleChecker {
     this.chunkSource.push(this.opStart);
   }
 
-  private pushCopy(kind: Kind): void {
-    this.push(kind);
+  private pushCopy(kind: Kind, text?: string): void {
+    this.push(kind, text);
     this.copy();
   }
 
@@ -436,7 +472,7 @@ class PickleChecker {
   }
 
   private emitInt(value: bigint): void {
-    this.push('int');
+    this.push('int', String(value));
     this.emit(...privateGlobal(`int:${value}`));
   }
 
@@ -482,7 +518,57 @@ class PickleChecker {
     };
   }
 
+  // --- locating a refused global --------------------------------------------------------
+  // A refused global is reported only once the walk reaches STOP (or breaks), so its message can
+  // name the dict keys under which the value it starts is stored. Nothing runs either way: the
+  // checker only reads opcodes, and throws before pickleparser sees any of them.
+
+  private refuse(qualifiedName: string): void {
+    this.refusal ??= { ...this.globals.refused(qualifiedName), offset: this.where.baseOffset + this.opStart };
+    this.stack.push({ kind: 'callable', holdsRefused: true });
+  }
+
+  /** Marks `container` as holding the refused global when one of `parts` does. */
+  private holdIn(container: StackValue, parts: StackValue[]): void {
+    if (parts.some((part) => part.holdsRefused)) container.holdsRefused = true;
+  }
+
+  /** As `holdIn`, for a list or tuple given its new items; remembers the index. */
+  private holdInSequence(sequence: StackValue, items: StackValue[]): void {
+    const first = sequence.length ?? 0;
+    sequence.length = first + items.length;
+    const index = items.findIndex((item) => item.holdsRefused);
+    if (index < 0) return;
+    sequence.holdsRefused = true;
+    sequence.refusedUnder ??= { key: { kind: 'int', text: String(first + index) }, value: items[index]! };
+  }
+
+  /** As `holdIn`, for a dict given its new key, value, key, value...; remembers the key. */
+  private holdInDict(dict: StackValue, pairs: StackValue[]): void {
+    for (let index = 1; index < pairs.length; index += 2) {
+      if (!pairs[index]!.holdsRefused) continue;
+      dict.holdsRefused = true;
+      dict.refusedUnder ??= { key: pairs[index - 1]!, value: pairs[index]! };
+    }
+  }
+
+  /** Returns the dict keys and list indices from the root to the refused value (`model.nets.w`, `layers.1`), or undefined. */
+  private refusedKeyPath(): string | undefined {
+    const keys: string[] = [];
+    let node = this.stack[0];
+    for (; node !== undefined && node !== MARK && node.refusedUnder && keys.length <= MAX_KEY_PATH; node = node.refusedUnder.value) {
+      keys.push((node.refusedUnder.key.text ?? '?').replace(/[^\x20-\x7e]/g, '?'));
+    }
+    return keys.length ? keys.join('.') : undefined;
+  }
+
+  private throwRefusal(refusal: NonNullable<PickleChecker['refusal']>, key?: string): never {
+    throw new InputError(refusal.code, this.where.file, refusal.detail, { member: this.where.member, key, offset: refusal.offset });
+  }
+
   private fail(code: string, detail: string): never {
+    // Past a refused global, the first error is the one to report.
+    if (this.refusal) this.throwRefusal(this.refusal);
     throw new InputError(code, this.where.file, detail, { member: this.where.member, offset: this.where.baseOffset + this.opStart });
   }
 }

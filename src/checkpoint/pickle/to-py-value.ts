@@ -59,7 +59,7 @@ export function toPyValue(raw: unknown, fail: FailAt, opcodes: number): PyValue 
       const opaque = node as RawOpaque;
       return { value: { kind: 'opaque', module: opaque.module, name: opaque.name, args: opaque.args.map(take) }, weight };
     }
-    if ('numel' in node && 'source' in node) fail('format/unsupported-value', 'a bare storage appears as a value; surgery reads tensors, not storages.');
+    if ('numel' in node && 'source' in node) fail('format/unsupported-value', 'a bare storage appears as a value; surgery reads tensors, not storages. Save a tensor over it instead (torch.empty(0, dtype=s.dtype).set_(s) for a storage s).');
     return fail('format/unsupported-value', 'the pickle holds a bare function or class reference as a value.');
   };
 

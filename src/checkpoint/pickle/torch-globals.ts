@@ -47,6 +47,42 @@ export function allowedTorchGlobal(qualifiedName: string): AllowedGlobal | undef
   return undefined;
 }
 
+/** A global off the allow-list: the error code and the sentence that says what it is and what to do. */
+export interface RefusedGlobal {
+  code: string;
+  detail: string;
+}
+
+/**
+ * torch's rebuild functions for tensors surgery cannot represent: readable by torch, but refused
+ * here with a way out rather than as a hostile global.
+ */
+const UNSUPPORTED_TENSORS: Readonly<Record<string, string>> = {
+  'torch._utils._rebuild_sparse_tensor': 'a sparse tensor; save it dense (tensor.to_dense()) instead',
+  'torch._utils._rebuild_sparse_csr_tensor': 'a sparse tensor; save it dense (tensor.to_dense()) instead',
+  'torch._utils._rebuild_qtensor': 'a quantized tensor; save tensor.dequantize() (or tensor.int_repr() with its scale and zero point) instead',
+  'torch._utils._rebuild_meta_tensor_no_storage': 'a meta tensor, which has no data; save a real tensor instead',
+  'torch._tensor._rebuild_from_type_v2': 'a tensor subclass or a tensor with Python attributes; save a plain tensor (tensor.detach().clone()) instead',
+  // torch >= 2.1 pickles dtypes newer than its legacy storage classes (float8, uint16...) this way.
+  'torch._utils._rebuild_tensor_v3': 'a tensor of a dtype that has no legacy storage class (float8, uint16, ...), which surgery does not read; save it converted (e.g. tensor.float()) instead',
+};
+
+/** Returns why `qualifiedName` (not on the allow-list) is refused; nothing it names is ever run. */
+export function refusedTorchGlobal(qualifiedName: string): RefusedGlobal {
+  const printable = qualifiedName.replace(/[^\x20-\x7e]/g, '?');
+  const unsupported = UNSUPPORTED_TENSORS[qualifiedName];
+  if (unsupported) return { code: 'format/unsupported-tensor', detail: `the pickle holds ${unsupported} ("${printable}" is not read; nothing was executed).` };
+  // A storage class off the list is a dtype torch has and surgery does not (e.g. complex128).
+  if (/^torch\.\w+Storage$/.test(qualifiedName)) {
+    return { code: 'format/unsupported-tensor', detail: `the pickle holds a tensor stored as "${printable}", a dtype surgery does not read (nothing was executed); save it converted to one of ${Object.values(STORAGE_CLASS_DTYPE).join(', ')} instead.` };
+  }
+  // torch.save(model) pickles the module's class; its state dict is what a checkpoint should hold.
+  const whatToDo = qualifiedName.startsWith('torch.nn.modules.')
+    ? 'it is a whole nn.Module: save model.state_dict() instead of the model'
+    : 'save only tensors and plain containers (e.g. model.state_dict()), as torch.load(weights_only=True) requires';
+  return { code: 'format/unsafe-global', detail: `the pickle references the global "${printable}", which is not on the allow-list; nothing was executed. If you made this file, ${whatToDo}.` };
+}
+
 /** The value a storage-class global resolves to: just its dtype. */
 export class StorageClass {
   constructor(readonly name: string, readonly dtype: DType) {

@@ -8,7 +8,7 @@ import { InputError } from '../../input-error.ts';
 import { invariant } from '../../invariant.ts';
 import type { PyValue, Storage } from '../types.ts';
 import { checkPickle, PRIVATE_MODULE, type PickleLocation } from './check-pickle.ts';
-import { allowedTorchGlobal, resolveTorchGlobal, type GlobalContext } from './torch-globals.ts';
+import { allowedTorchGlobal, refusedTorchGlobal, resolveTorchGlobal, type GlobalContext } from './torch-globals.ts';
 import { toPyValue, TUPLE_TAG } from './to-py-value.ts';
 
 /** Turns a torch persistent id (`('storage', StorageClass, key, location, numel, ...)`) into its storage. */
@@ -27,7 +27,7 @@ const TUPLE_MARKER = Object.freeze({ [TUPLE_TAG]: true });
  * and offset) for anything torch's weights-only loader would refuse, and for damaged input.
  */
 export function unpickle(source: Uint8Array, where: PickleLocation, loadStorage: StorageLoader): Unpickled {
-  const checked = checkPickle(source, where, allowedTorchGlobal);
+  const checked = checkPickle(source, where, { allowed: allowedTorchGlobal, refused: refusedTorchGlobal });
   const reader = new BufferReader(checked.program);
   const fail = (code: string, detail: string): never => {
     throw new InputError(code, where.file, detail, { member: where.member, offset: checked.sourceOffset(Math.max(0, reader.position - 1)) });
