@@ -45,7 +45,7 @@ const ROBOMIMIC_STATE_DICTS = ['model.nets', 'model.ema'];
 /** Returns the schema of the model a robomimic `diffusion_policy` config builds, as `model.nets` and `model.ema`. */
 export async function loadConfigSchema(path: string): Promise<ModelSchema> {
   const text = await readManifestText(path);
-  const schema = policySchema(validatePolicyConfig(text, path).config);
-  const keys = new Map(schema.entries.map((e) => [e.key, { shape: e.param.shape, dtype: 'float32' as const }]));
-  return { kind: 'manifest', path, stateDicts: ROBOMIMIC_STATE_DICTS.map((name) => ({ name, keys })) };
+  const policy = validatePolicyConfig(text, path).config;
+  const keys = new Map(policySchema(policy).entries.map((e) => [e.key, { shape: e.param.shape, dtype: 'float32' as const }]));
+  return { kind: 'config', path, stateDicts: ROBOMIMIC_STATE_DICTS.map((name) => ({ name, keys })), config: { policy, text } };
 }
