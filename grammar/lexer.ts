@@ -129,10 +129,16 @@ export const ALL_TOKENS: readonly TokenType[] = [
 ];
 
 /**
- * The one lexer instance; `ensureOptimizations` makes a regression to the slow path an error, not a surprise.
+ * How the one lexer is built; `ensureOptimizations` makes a regression to the slow path an error, not a surprise.
  * It tracks start offsets only (line:column come from offsets when printed; `tokenEnd` gives end offsets).
  */
-const remapLexer = new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'onlyOffset' });
+export const LEXER_CONFIG = { ensureOptimizations: true, positionTracking: 'onlyOffset' } as const;
+
+/**
+ * The one lexer instance. chevrotain's checks of the token definitions cost ~20 ms at the start of every `plan`;
+ * they cannot fail at run time for fixed tokens, so they run in test/grammar instead.
+ */
+const remapLexer = new Lexer([...ALL_TOKENS], { ...LEXER_CONFIG, skipValidations: true });
 
 /**
  * Returns the tokens, comments and lexing errors of `text`, a piece of a file that starts at offset `start`; offsets

@@ -412,9 +412,8 @@ class PickleChecker {
 
   private copyTuple(): void {
     this.copy();
-    // A private marker plus BUILD tags the fresh array as a tuple (pickleparser's BUILD assigns
-    // the marker's symbol-keyed property onto it).
-    this.emit(...privateGlobal('tuple'), 0x62);
+    this.chunks.push(TAG_AS_TUPLE);
+    this.chunkSource.push(this.opStart);
   }
 
   private rawUnicodeEscape(text: string): string {
@@ -486,6 +485,12 @@ class PickleChecker {
     throw new InputError(code, this.where.file, detail, { member: this.where.member, offset: this.where.baseOffset + this.opStart });
   }
 }
+
+/**
+ * A private marker plus BUILD: tags the fresh array before it as a tuple (pickleparser's BUILD
+ * assigns the marker's symbol-keyed property onto it). Built once: a checkpoint has thousands of tuples.
+ */
+const TAG_AS_TUPLE = Uint8Array.from([...privateGlobal('tuple'), 0x62]);
 
 function privateGlobal(name: string): number[] {
   return [0x63, ...encoder.encode(`${PRIVATE_MODULE}\n${name}\n`)];
