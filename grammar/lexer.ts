@@ -49,10 +49,15 @@ export const Capture = createToken({
 /** Every keyword belongs to this category, so key patterns can accept keywords as segments after a `.`. */
 export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
 
+/**
+ * Fixed tokens name their first character (`start_chars_hint`), which chevrotain would otherwise find by parsing each
+ * pattern with its regexp-to-ast library at every start (most of the lexer's remaining start-up for these 30 tokens).
+ */
 function keyword(word: string): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
+    start_chars_hint: [word.charCodeAt(0)],
     longer_alt: Word,
     categories: [Keyword],
     label: `'${word}'`,
@@ -95,7 +100,7 @@ export const LeftArrow = createToken({ name: 'LeftArrow', pattern: /<-/, label: 
 /** Comparators share a category so `expect` takes any of them in one CONSUME. */
 export const ComparatorToken = createToken({ name: 'Comparator', pattern: Lexer.NA, label: "a comparison like '>='" });
 const comparator = (name: string, pattern: RegExp, text: string): TokenType =>
-  createToken({ name, pattern, categories: [ComparatorToken], label: `'${text}'` });
+  createToken({ name, pattern, start_chars_hint: [text.charCodeAt(0)], categories: [ComparatorToken], label: `'${text}'` });
 export const EqEq = comparator('EqEq', /==/, '==');
 export const NotEq = comparator('NotEq', /!=/, '!=');
 export const LessEq = comparator('LessEq', /<=/, '<=');
@@ -129,10 +134,16 @@ export const ALL_TOKENS: readonly TokenType[] = [
 ];
 
 /**
- * The one lexer instance; `ensureOptimizations` makes a regression to the slow path an error, not a surprise.
+ * How the one lexer is built; `ensureOptimizations` makes a regression to the slow path an error, not a surprise.
  * It tracks start offsets only (line:column come from offsets when printed; `tokenEnd` gives end offsets).
  */
-const remapLexer = new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'onlyOffset' });
+export const LEXER_CONFIG = { ensureOptimizations: true, positionTracking: 'onlyOffset' } as const;
+
+/**
+ * The one lexer instance. chevrotain's checks of the token definitions cost ~20 ms at the start of every `plan`;
+ * they cannot fail at run time for fixed tokens, so they run in test/grammar instead.
+ */
+const remapLexer = new Lexer([...ALL_TOKENS], { ...LEXER_CONFIG, skipValidations: true });
 
 /**
  * Returns the tokens, comments and lexing errors of `text`, a piece of a file that starts at offset `start`; offsets

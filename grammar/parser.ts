@@ -69,13 +69,18 @@ export class RemapParser extends CstParser {
    */
   private readonly cached: Record<string, any> = {};
 
-  constructor() {
+  /**
+   * @param options.validate run chevrotain's grammar checks (ambiguities, left recursion...). They cost ~15 ms at
+   *   the start of every `plan` and cannot fail at run time for a fixed grammar, so only test/grammar runs them.
+   */
+  constructor(options: { validate?: boolean } = {}) {
     super([...T.ALL_TOKENS], {
       errorMessageProvider: errorMessages,
       recoveryEnabled: false,
       maxLookahead: 2,
       // No node locations: `build-ast.ts` takes every span from tokens, and tracking costs a write per token.
       nodeLocationTracking: 'none',
+      skipValidations: options.validate !== true,
     });
     this.performSelfAnalysis();
   }

@@ -6,9 +6,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../input-error.ts';
 import { findStateDicts } from './find-state-dicts.ts';
-import { readSafetensors } from './read-safetensors.ts';
-import { LEGACY_MAGIC, readTorchLegacy } from './read-torch-legacy.ts';
-import { readTorchZip } from './read-torch-zip.ts';
+import { LEGACY_MAGIC } from './legacy-magic.ts';
 import { readRange } from './storage-bytes.ts';
 import type { Checkpoint, CheckpointFormat } from './types.ts';
 
@@ -24,9 +22,15 @@ export async function openCheckpoint(path: string): Promise<Checkpoint> {
   if (!format) {
     throw new InputError('format/unknown', absolute, 'the file is neither a PyTorch checkpoint (zip or legacy pickle) nor safetensors; check that it is the right file.', { offset: 0 });
   }
-  const read = format === 'torch-zip' ? readTorchZip : format === 'torch-legacy' ? readTorchLegacy : readSafetensors;
-  const checkpoint = await read(absolute, fileSize);
+  const checkpoint = await (await readerOf(format))(absolute, fileSize);
   return { ...checkpoint, stateDicts: findStateDicts(checkpoint.root) };
+}
+
+/** Returns the reader of `format`, loaded on use: a fresh `plan` pays only for the one its file needs. */
+async function readerOf(format: CheckpointFormat): Promise<(path: string, fileSize: number) => Promise<Omit<Checkpoint, 'stateDicts'>>> {
+  if (format === 'torch-zip') return (await import('./read-torch-zip.ts')).readTorchZip;
+  if (format === 'torch-legacy') return (await import('./read-torch-legacy.ts')).readTorchLegacy;
+  return (await import('./read-safetensors.ts')).readSafetensors;
 }
 
 /** Returns the format the first bytes of a file announce, or undefined. */

@@ -7,12 +7,11 @@ import { InputError } from '../input-error.ts';
 import { isDict, isList } from './py-value.ts';
 import { StorageClass } from './pickle/torch-globals.ts';
 import { unpickle, type StorageLoader } from './pickle/unpickle.ts';
+import { LEGACY_MAGIC } from './legacy-magic.ts';
 import { MAX_PICKLE_BYTES } from './read-torch-zip.ts';
 import { readRange } from './storage-bytes.ts';
 import { DTYPE_SIZE, type Checkpoint, type PyValue, type Storage } from './types.ts';
 
-/** The magic number torch writes first (`torch.serialization.MAGIC_NUMBER`). */
-export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 /** The only legacy protocol version torch ever wrote. */
 export const LEGACY_PROTOCOL = 1001;
 const FIRST_WINDOW = 1 << 20;

@@ -175,6 +175,11 @@ export function validatePolicyConfig(json: unknown, file: string, shapes: ShapeM
 
   const rgb = rgbSpec(r, rgbEnc, code);
   const obsKeys = obsKeySpecs(r, obsCfg, train, code, rgb, shapes);
+  const guessedImages = obsKeys.filter((k) => k.modality === 'rgb' && !shapes.allShapes?.has(k.key));
+  if (guessedImages.length > 0 && !Array.isArray(obsCfg.image_dim)) {
+    // robomimic reads image sizes from the dataset; with neither a dataset nor image_dim, 128x128 is LIBERO's stored size.
+    warnings.push(`observation.image_dim is not set, so ${guessedImages.map((k) => `"${k.key}"`).join(', ')} are taken as 3x128x128 (the dataset's size decides in robomimic); set observation.image_dim if yours differ.`);
+  }
   const unet = unetSpec(r, r.object(algo.unet, 'algo.unet'), warnings);
   const horizonCfg = r.object(algo.horizon, 'algo.horizon');
   const horizon = {

@@ -4,7 +4,7 @@
  * `shape_metadata`, `action_normalization_stats` — usable as the `--target` of `plan`/`apply`.
  */
 import { readFile } from 'node:fs/promises';
-import { pyDict, pyFloat } from '../checkpoint/py-value.ts';
+import { pyDict } from '../checkpoint/py-value.ts';
 import { tensorFromArray } from '../checkpoint/tensor-from-array.ts';
 import type { PyDict, PyValue, Tensor } from '../checkpoint/types.ts';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
@@ -12,6 +12,7 @@ import { InputError } from '../input-error.ts';
 import { createRng } from '../random/rng.ts';
 import { validatePolicyConfig, type PolicyConfig, type ShapeMetadata } from './config.ts';
 import { initialValues } from './init-weights.ts';
+import { identityActionStats, robomimicMetadata } from './robomimic-metadata.ts';
 import { policySchema, type PolicySchema } from './schema.ts';
 import { numel } from './weights.ts';
 
@@ -77,27 +78,16 @@ export function robomimicTree(config: PolicyConfig, configText: string, schema: 
     });
     return pyDict(entries);
   };
-  const allShapes = config.obsKeys.map(({ key, shape }): [string, PyValue] => [key, [...shape]]);
-  const shapeMetadata: [string, PyValue][] = [
-    ['ac_dim', config.acDim],
-    ['all_shapes', pyDict(allShapes)],
-    ['all_obs_keys', config.obsKeys.map((k) => k.key).sort()],
-    ['use_images', config.obsKeys.some((k) => k.modality === 'rgb')],
-  ];
-  if (config.code === 'upstream') shapeMetadata.push(['use_depths', false]);
-  const stats = config.actionKeys.map((key, i): [string, PyValue] => {
-    const dim = config.actionDims[i]!;
-    return [key, pyDict([['scale', [new Array(dim).fill(0).map(() => pyFloat(1))]], ['offset', [new Array(dim).fill(0).map(() => pyFloat(0))]]], { ordered: false })];
-  });
+  const metadata = robomimicMetadata(config, configText);
   const model = pyDict([['nets', stateDict()], ['ema', config.ema.enabled ? stateDict() : null]], { ordered: false });
   return pyDict(
     [
       ['model', model],
-      ['config', configText],
-      ['algo_name', 'diffusion_policy'],
+      ['config', metadata.config],
+      ['algo_name', metadata.algoName],
       ['env_metadata', pyDict([], { ordered: false })],
-      ['shape_metadata', pyDict(shapeMetadata, { ordered: false })],
-      ['action_normalization_stats', pyDict(stats)],
+      ['shape_metadata', metadata.shapeMetadata],
+      ['action_normalization_stats', identityActionStats(config)],
     ],
     { ordered: false },
   );

@@ -1,8 +1,9 @@
 /**
  * Executes a plan: builds the output checkpoint's value tree. Transferred tensors keep their source
  * storages (the writer streams those bytes untouched, aliasing intact); reinit, assembled and filled
- * tensors are new in-memory tensors. Non-tensor content comes from the source or the target;
- * optimizer and scheduler state is dropped; a provenance record says what made the file.
+ * tensors are new in-memory tensors. Non-tensor content comes from the source or the target (a
+ * target config decides robomimic's metadata); optimizer and scheduler state is dropped; a
+ * provenance record says what made the file.
  */
 import { isDict, pyDict } from '../checkpoint/py-value.ts';
 import type { Checkpoint, PyDict, PyKey, PyValue, Tensor } from '../checkpoint/types.ts';
@@ -11,6 +12,7 @@ import type { ModelSchema } from './model-schema.ts';
 import type { Plan, StateDictPlan } from './plan-types.ts';
 import { materializeRow, type RowSources } from './materialize-row.ts';
 import { renameMetadata } from './rename-metadata.ts';
+import { withMetadataFromConfig } from './metadata-from-config.ts';
 
 /** The key under which the output records its provenance (a JSON string), at the checkpoint's top level. */
 export const PROVENANCE_KEY = 'surgery_provenance';
@@ -22,7 +24,7 @@ export interface ApplyInput {
   plan: Plan;
   source: ModelSchema;
   target: ModelSchema | null;
-  /** Where non-tensor content comes from; `target` needs a target checkpoint. */
+  /** Where non-tensor content comes from; `target` needs a target checkpoint or config. */
   metadata: 'source' | 'target';
   seed: number;
   /** JSON-able record of what made the file. */
@@ -41,7 +43,8 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
   invariant(source, 'apply needs a source checkpoint, not a manifest');
   const target = input.target?.checkpoint;
   const base: Checkpoint = input.metadata === 'target' && target ? target : source;
-  const notes = [`Non-tensor content (config, metadata) comes from the ${base === source ? 'source' : 'target'} "${base.path}".`];
+  const fromConfig = input.metadata === 'target' && input.target?.config ? { ...input.target.config, path: input.target.path } : null;
+  const notes = [`Non-tensor content (config, metadata) comes from the ${base === source ? 'source' : 'target'} "${base.path}"${fromConfig ? ', except what the target config decides:' : '.'}`];
   let root = base.root;
   const made = new Map<unknown, Tensor>();
   for (const dictPlan of input.plan.stateDicts) {
@@ -49,7 +52,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     root = setAtPath(root, pathOf(dictPlan.name, base, source), dict);
   }
   root = dropTrainingState(root, notes);
-  root = recordProvenance(root, input.provenance, input.plan.stateDicts.some((d) => d.name === ''));
+  const rootIsStateDict = input.plan.stateDicts.some((d) => d.name === '');
+  if (fromConfig && isDict(root) && !rootIsStateDict) root = withMetadataFromConfig(root, fromConfig, notes);
+  root = recordProvenance(root, input.provenance, rootIsStateDict);
   return { root, notes };
 }
 

@@ -5,8 +5,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { openCheckpoint } from '../checkpoint/open-checkpoint.ts';
 import { InputError } from '../input-error.ts';
-import { validatePolicyConfig } from '../model/config.ts';
-import { policySchema } from '../model/schema.ts';
 import type { ModelSchema } from './model-schema.ts';
 import { MAX_MANIFEST_BYTES, parseJsonManifest, parseTsvManifest } from './read-manifest.ts';
 
@@ -45,7 +43,9 @@ const ROBOMIMIC_STATE_DICTS = ['model.nets', 'model.ema'];
 /** Returns the schema of the model a robomimic `diffusion_policy` config builds, as `model.nets` and `model.ema`. */
 export async function loadConfigSchema(path: string): Promise<ModelSchema> {
   const text = await readManifestText(path);
-  const schema = policySchema(validatePolicyConfig(text, path).config);
-  const keys = new Map(schema.entries.map((e) => [e.key, { shape: e.param.shape, dtype: 'float32' as const }]));
-  return { kind: 'manifest', path, stateDicts: ROBOMIMIC_STATE_DICTS.map((name) => ({ name, keys })) };
+  // Loaded on use: the model's config and schema modules are not needed to plan against a checkpoint or manifest.
+  const [{ validatePolicyConfig }, { policySchema }] = await Promise.all([import('../model/config.ts'), import('../model/schema.ts')]);
+  const policy = validatePolicyConfig(text, path).config;
+  const keys = new Map(policySchema(policy).entries.map((e) => [e.key, { shape: e.param.shape, dtype: 'float32' as const }]));
+  return { kind: 'config', path, stateDicts: ROBOMIMIC_STATE_DICTS.map((name) => ({ name, keys })), config: { policy, text } };
 }

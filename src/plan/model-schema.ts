@@ -1,9 +1,10 @@
 /**
  * What the planner needs to know about one side of a surgery (source or target): per state dict,
  * each key's shape and dtype, and — when the side is a real checkpoint — the tensors themselves.
- * Manifests give only the first; checkpoints give both, without reading tensor bytes.
+ * Manifests and configs give only the first; checkpoints give both, without reading tensor bytes.
  */
 import type { Checkpoint, DType, Tensor } from '../checkpoint/types.ts';
+import type { PolicyConfig } from '../model/config.ts';
 
 /** One key of a state dict as the planner sees it. */
 export interface KeySpec {
@@ -22,12 +23,14 @@ export interface StateDictSchema {
 
 /** Every state dict of one side, plus where it came from. */
 export interface ModelSchema {
-  kind: 'checkpoint' | 'manifest';
+  kind: 'checkpoint' | 'manifest' | 'config';
   /** The path as the user gave it. */
   path: string;
   stateDicts: StateDictSchema[];
   /** The opened checkpoint, when `kind` is `checkpoint`. */
   checkpoint?: Checkpoint;
+  /** The robomimic config the model is built from, when `kind` is `config`: resolved, and its JSON text. */
+  config?: { policy: PolicyConfig; text: string };
 }
 
 /** The name an unnamed manifest (TSV, or JSON without state-dict names) uses: it stands for every state dict in scope. */

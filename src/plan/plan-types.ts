@@ -123,8 +123,8 @@ export interface Verdict {
 }
 
 export interface Plan {
-  source: { path: string; kind: 'checkpoint' | 'manifest' };
-  target: { path: string; kind: 'checkpoint' | 'manifest' } | null;
+  source: { path: string; kind: 'checkpoint' | 'manifest' | 'config' };
+  target: { path: string; kind: 'checkpoint' | 'manifest' | 'config' } | null;
   remaps: Array<{ file: string; sha256: string }>;
   mode: 'strict' | 'loose';
   stateDicts: StateDictPlan[];

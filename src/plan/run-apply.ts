@@ -20,7 +20,7 @@ import { emitReport, remapFailure, withRemapWarnings, type CommandOutcome, type 
 
 export interface ApplyOptions extends PlanOptions, ReportOptions {
   output: string;
-  /** Where non-tensor content comes from; default: the target when it is a checkpoint, else the source. */
+  /** Where non-tensor content comes from; default: the target when it is a checkpoint or a config, else the source. */
   metadata?: 'source' | 'target';
   seed?: number;
   /** fsync the output before it takes its name (default true). */
@@ -36,8 +36,9 @@ export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
   if (!prepared.plan) return remapFailure(prepared.remapDiagnostics, prepared.sources, options.colour);
   const { plan, source, target } = prepared;
   if (source!.kind !== 'checkpoint') throw new InputError('apply/manifest-source', options.source, 'apply needs the source checkpoint itself; a key manifest has no weights (use it with `surgery plan`).');
-  const metadata = options.metadata ?? (target?.kind === 'checkpoint' ? 'target' : 'source');
-  if (metadata === 'target' && target?.kind !== 'checkpoint') throw new InputError('apply/metadata-target', options.target ?? options.output, '--metadata target needs a target checkpoint.');
+  const metadataTarget = target?.kind === 'checkpoint' || target?.kind === 'config';
+  const metadata = options.metadata ?? (metadataTarget ? 'target' : 'source');
+  if (metadata === 'target' && !metadataTarget) throw new InputError('apply/metadata-target', options.target ?? options.output, '--metadata target needs a target checkpoint or --target-config.');
   if (!plan.ok) {
     const model = buildReportModel(plan, prepared.sources, ['Nothing was written: the plan has errors.']);
     return emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.failed);

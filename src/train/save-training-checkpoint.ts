@@ -9,8 +9,8 @@ import type { DataSource } from '../data/data-spec.ts';
 import type { SequenceDataset } from '../data/sequence-dataset.ts';
 import { stateDictFromWeights } from '../model/weights.ts';
 import { tfToTorch } from '../model/layout.ts';
+import { robomimicMetadata } from '../model/robomimic-metadata.ts';
 import { effectiveConfig, type TrainConfig } from './train-config.ts';
-import { shapeMetadata } from '../data/shape-metadata.ts';
 import type { TrainerState } from './train-step.ts';
 import { checkpointTree, type OptimizerSlotSnapshot, type TrainingCheckpoint } from './training-checkpoint.ts';
 import type { TrainHint } from './param-groups.ts';
@@ -56,12 +56,10 @@ export function trainingCheckpoint(request: SaveRequest): TrainingCheckpoint {
     const host = (v: typeof slot.expAvg) => ({ shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(v.dataSync())) });
     return { step: slot.step, expAvg: host(slot.expAvg), expAvgSq: host(slot.expAvgSq) };
   });
-  const shapes = shapeMetadata(dataset);
   return {
-    configText: JSON.stringify(effectiveConfig(request.json, train, request.sources), null, 4),
+    // The policy config was validated with the dataset's shapes, so its shape_metadata is the data's.
+    metadata: robomimicMetadata(policy.config, JSON.stringify(effectiveConfig(request.json, train, request.sources))),
     envMetadata: dataset.files[0]!.envMetadata,
-    // Upstream v0.5 also records use_depths; the fork does not.
-    shapeMetadata: { ...shapes, useDepths: policy.config.code === 'upstream' ? false : null },
     actionNormalization: dataset.actionNormalization,
     nets: stateDictFromWeights(policy.schema, policy.nets),
     ema: policy.ema ? stateDictFromWeights(policy.schema, policy.ema) : null,

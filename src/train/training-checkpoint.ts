@@ -10,6 +10,7 @@ import type { NormalizationStats } from '../data/action-stats.ts';
 import { pyDict, pyFloat, pyTuple } from '../checkpoint/py-value.ts';
 import { tensorFromArray } from '../checkpoint/tensor-from-array.ts';
 import type { PyDict, PyValue, Tensor } from '../checkpoint/types.ts';
+import type { RobomimicMetadata } from '../model/robomimic-metadata.ts';
 import type { AdamConfig } from './adam.ts';
 import { lrFactor, type LrSchedule } from './lr-schedule.ts';
 import type { TrainHint } from './param-groups.ts';
@@ -40,9 +41,9 @@ export interface SurgeryTrainState {
 }
 
 export interface TrainingCheckpoint {
-  configText: string;
+  /** `config`, `algo_name` and `shape_metadata`, from the policy config the run trains. */
+  metadata: RobomimicMetadata;
   envMetadata: Record<string, unknown>;
-  shapeMetadata: { acDim: number; allShapes: [string, number[]][]; useImages: boolean; useDepths: boolean | null };
   actionNormalization: Map<string, NormalizationStats>;
   /** State dicts in state-dict order; aliased keys hold the same `HostTensor` object. */
   nets: Map<string, HostTensor>;
@@ -68,22 +69,14 @@ export function checkpointTree(c: TrainingCheckpoint): PyValue {
     ],
     { ordered: false },
   );
-  const shape = c.shapeMetadata;
-  const shapeMetadata: [string, PyValue][] = [
-    ['ac_dim', shape.acDim],
-    ['all_shapes', pyDict(shape.allShapes.map(([k, s]): [string, PyValue] => [k, [...s]]))],
-    ['all_obs_keys', shape.allShapes.map(([k]) => k)],
-    ['use_images', shape.useImages],
-  ];
-  if (shape.useDepths !== null) shapeMetadata.push(['use_depths', shape.useDepths]);
   const s = c.surgery;
   return pyDict(
     [
       ['model', model],
-      ['config', c.configText],
-      ['algo_name', 'diffusion_policy'],
+      ['config', c.metadata.config],
+      ['algo_name', c.metadata.algoName],
       ['env_metadata', jsonToPy(c.envMetadata)],
-      ['shape_metadata', pyDict(shapeMetadata, { ordered: false })],
+      ['shape_metadata', c.metadata.shapeMetadata],
       [
         'variable_state',
         pyDict(

@@ -46,8 +46,11 @@ test('upstream config: VisualCore defaults (SpatialSoftmax 32 kp, 64 features), 
   assert.ok(config.obsKeys.every((k) => k.sharesCoreOf === null));
   assert.is(config.scheduler.kind, 'ddpm');
   assert.is(config.noiseSamples, 1);
-  assert.is(warnings.length, 1);
-  assert.match(warnings[0]!, /robomimic ignores algo.unet/);
+  // Upstream configs record no image size (robomimic reads it from the dataset): the 128x128 guess is said, with the fix.
+  assert.equal(warnings.map((w) => w.slice(0, 40)), ['observation.image_dim is not set, so "ag', 'algo.unet is {"stepEmbedDim":32,"downDim']);
+  assert.match(warnings[0]!, '"agentview_rgb", "eye_in_hand_rgb" are taken as 3x128x128 (the dataset\'s size decides in robomimic); set observation.image_dim if yours differ.');
+  const withShapes = validatePolicyConfig(load('upstream_libero_tiny.config.json'), 'c.json', { acDim: 7, allShapes: new Map(config.obsKeys.map((k) => [k.key, k.shape])) });
+  assert.equal(withShapes.warnings.map((w) => w.slice(0, 10)), ['algo.unet '], 'no guess when the shapes are given');
 });
 
 test('shape_metadata fixes the encoder order and sizes', () => {

@@ -14,6 +14,7 @@ import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
 import { initialValues } from '../../src/model/init-weights.ts';
 import { createRng } from '../../src/random/rng.ts';
 import { checkpointTree } from '../../src/train/training-checkpoint.ts';
+import { robomimicMetadata } from '../../src/model/robomimic-metadata.ts';
 
 const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
 
@@ -74,9 +75,8 @@ export async function writeTinyRun(dir: string, options: { lengths?: number[]; m
   disposeWeights(nets);
   const initPath = join(dir, 'tiny-init.pth');
   const tree = checkpointTree({
-    configText: JSON.stringify(json),
+    metadata: robomimicMetadata(config, JSON.stringify(json)),
     envMetadata: {},
-    shapeMetadata: { acDim: 7, allShapes, useImages: images, useDepths: null },
     actionNormalization: new Map([['actions', { scale: new Float32Array(7).fill(1), offset: new Float32Array(7) }]]),
     nets: state,
     ema: state,

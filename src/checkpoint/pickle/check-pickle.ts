@@ -76,8 +76,20 @@ class PickleChecker {
   private opStart = 0;
   private stack: Slot[] = [];
   private memo = new Map<number, StackValue>();
+  /** The rewritten program in pieces: runs of opcodes copied verbatim, and rewritten opcodes. */
   private chunks: Uint8Array[] = [];
+  /** Per chunk: the source offset of its first byte (verbatim) or of the opcode it replaces. */
   private chunkSource: number[] = [];
+  private chunkVerbatim: boolean[] = [];
+  /**
+   * The verbatim run being extended, `[runStart, runEnd)` in the source (-1: none). Consecutive copied
+   * opcodes become one chunk: a checkpoint pickle has ~10^5 opcodes, and a chunk per opcode cost
+   * more in allocation and collection than the checking itself.
+   */
+  private runStart = -1;
+  private runEnd = 0;
+  /** The source offset of every opcode, in order: maps a byte inside a verbatim run to its opcode. */
+  private opStarts: number[] = [];
   /** Chunk index of each open MARK, so DICT and LIST can insert their empty container before it. */
   private marks: number[] = [];
   private lastPoppedMark = 0;
@@ -97,6 +109,7 @@ class PickleChecker {
     let opcodes = 0;
     for (;;) {
       this.opStart = this.pos;
+      this.opStarts.push(this.pos);
       const op = this.bytes(1)[0]!;
       opcodes += 1;
       if (op === 0x2e) {
@@ -121,6 +134,8 @@ class PickleChecker {
         return;
       case 0x28: // MARK
         this.stack.push(MARK);
+        // The MARK starts a chunk, so DICT and LIST can insert before it.
+        this.flushRun();
         this.marks.push(this.chunks.length);
         return this.copy();
       case 0x30: // POP
@@ -428,8 +443,10 @@ class PickleChecker {
     if (kind === 'dict') this.holdInDict(this.peek(), items);
     else this.holdInSequence(this.peek(), items);
     const markChunk = this.lastPoppedMark;
+    this.flushRun();
     this.chunks.splice(markChunk, 0, Uint8Array.of(emptyOpcode));
     this.chunkSource.splice(markChunk, 0, this.opStart);
+    this.chunkVerbatim.splice(markChunk, 0, false);
     this.emit(fillOpcode);
   }
 
@@ -437,8 +454,29 @@ class PickleChecker {
   // --- emitting the rewritten program ----------------------------------------------------
 
   private copy(): void {
-    this.chunks.push(this.source.subarray(this.opStart, this.pos));
+    if (this.runStart >= 0 && this.runEnd === this.opStart) {
+      this.runEnd = this.pos;
+      return;
+    }
+    this.flushRun();
+    this.runStart = this.opStart;
+    this.runEnd = this.pos;
+  }
+
+  private flushRun(): void {
+    if (this.runStart < 0) return;
+    this.chunks.push(this.source.subarray(this.runStart, this.runEnd));
+    this.chunkSource.push(this.runStart);
+    this.chunkVerbatim.push(true);
+    this.runStart = -1;
+  }
+
+  /** Appends a rewritten opcode (or opcodes) standing for the current source opcode. */
+  private pushRewritten(bytes: Uint8Array): void {
+    this.flushRun();
+    this.chunks.push(bytes);
     this.chunkSource.push(this.opStart);
+    this.chunkVerbatim.push(false);
   }
 
   private pushCopy(kind: Kind, text?: string): void {
@@ -448,9 +486,7 @@ class PickleChecker {
 
   private copyTuple(): void {
     this.copy();
-    // A private marker plus BUILD tags the fresh array as a tuple (pickleparser's BUILD assigns
-    // the marker's symbol-keyed property onto it).
-    this.emit(...privateGlobal('tuple'), 0x62);
+    this.pushRewritten(TAG_AS_TUPLE);
   }
 
   private rawUnicodeEscape(text: string): string {
@@ -467,8 +503,7 @@ class PickleChecker {
     const op = new Uint8Array(5 + bytes.byteLength);
     op.set([0x58, ...uint32LE(bytes.byteLength)]);
     op.set(bytes, 5);
-    this.chunks.push(op);
-    this.chunkSource.push(this.opStart);
+    this.pushRewritten(op);
   }
 
   private emitInt(value: bigint): void {
@@ -486,11 +521,11 @@ class PickleChecker {
   }
 
   private emit(...bytes: number[]): void {
-    this.chunks.push(Uint8Array.from(bytes));
-    this.chunkSource.push(this.opStart);
+    this.pushRewritten(Uint8Array.from(bytes));
   }
 
   private finish(opcodes: number): CheckedPickle {
+    this.flushRun();
     const starts = new Array<number>(this.chunks.length);
     let total = 0;
     this.chunks.forEach((chunk, index) => {
@@ -499,21 +534,17 @@ class PickleChecker {
     });
     const program = new Uint8Array(total);
     this.chunks.forEach((chunk, index) => program.set(chunk, starts[index]));
-    const sources = this.chunkSource;
+    const { chunkSource: sources, chunkVerbatim: verbatim, opStarts } = this;
     const base = this.where.baseOffset;
     return {
       program,
       length: this.pos,
       opcodes,
       sourceOffset(programOffset: number): number {
-        let low = 0;
-        let high = starts.length - 1;
-        while (low < high) {
-          const middle = (low + high + 1) >> 1;
-          if (starts[middle]! <= programOffset) low = middle;
-          else high = middle - 1;
-        }
-        return base + (sources[low] ?? 0);
+        const chunk = lastAtMost(starts, programOffset);
+        if (!verbatim[chunk]) return base + (sources[chunk] ?? 0);
+        // Inside a verbatim run: the start of the source opcode that byte belongs to.
+        return base + opStarts[lastAtMost(opStarts, sources[chunk]! + programOffset - starts[chunk]!)]!;
       },
     };
   }
@@ -572,6 +603,24 @@ class PickleChecker {
     throw new InputError(code, this.where.file, detail, { member: this.where.member, offset: this.where.baseOffset + this.opStart });
   }
 }
+
+/** Returns the index of the last element of `sorted` (ascending, non-empty) that is at most `value`, or 0. */
+function lastAtMost(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (sorted[middle]! <= value) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/**
+ * A private marker plus BUILD: tags the fresh array before it as a tuple (pickleparser's BUILD
+ * assigns the marker's symbol-keyed property onto it). Built once: a checkpoint has thousands of tuples.
+ */
+const TAG_AS_TUPLE = Uint8Array.from([...privateGlobal('tuple'), 0x62]);
 
 function privateGlobal(name: string): number[] {
   return [0x63, ...encoder.encode(`${PRIVATE_MODULE}\n${name}\n`)];

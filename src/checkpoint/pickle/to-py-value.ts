@@ -35,6 +35,8 @@ export function toPyValue(raw: unknown, fail: FailAt, opcodes: number): PyValue 
   const convert = (node: object, child: (raw: unknown) => { value: PyValue; weight: number }): { value: PyValue; weight: number } => {
     let weight = 1;
     const take = (raw: unknown): PyValue => {
+      // Leaves (most of a state dict's values) skip the visit's bookkeeping object.
+      if (raw === null || typeof raw !== 'object') return (weight += 1, scalar(raw, fail));
       const converted = child(raw);
       weight += converted.weight;
       return converted.value;

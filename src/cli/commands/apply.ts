@@ -16,7 +16,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
   builder: (yargs) =>
     surgeryOptions(yargs)
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output checkpoint path (never an input)' })
-      .option('metadata', { choices: ['source', 'target'] as const, describe: 'where config, shape and normalisation metadata come from (default: target checkpoint if given, else source)' })
+      .option('metadata', { choices: ['source', 'target'] as const, describe: 'where config, shape and normalisation metadata come from (default: the target checkpoint or --target-config if given, else the source)' })
       .option('seed', { type: 'number', default: 0, describe: 'seed for reinitialised and filled tensors' })
       .option('fsync', { type: 'boolean', default: true, describe: FSYNC_HELP }) as never,
   handler: async (args) => {
