@@ -11,6 +11,7 @@
  * Rewrites use GLOBALs in a private module that no input can name (the checker rejects it like any
  * other unknown module), so the runtime resolver can tell them from the file's own globals.
  */
+import { isUtf8 } from 'node:buffer';
 import { InputError } from '../../input-error.ts';
 import { KEY_KINDS, type AllowedGlobal, type Kind } from './pickle-kinds.ts';
 
@@ -18,6 +19,11 @@ import { KEY_KINDS, type AllowedGlobal, type Kind } from './pickle-kinds.ts';
 export const PRIVATE_MODULE = '\u0000surgery';
 /** Python's pickler batches APPENDS by 1000; pickleparser spreads a batch into call arguments. */
 export const MAX_APPENDS_BATCH = 65_536;
+/**
+ * torch memoizes about ten objects per tensor (8,205 for the 800 tensors of a robomimic checkpoint), so a
+ * million entries is a checkpoint of 100,000 tensors; a flood of MEMOIZE opcodes past it only costs memory.
+ */
+export const MAX_MEMO_ENTRIES = 1_000_000;
 /** Ints wider than this many bytes are not checkpoint values; bounds the BigInt built from them. */
 export const MAX_LONG_BYTES = 1024;
 
@@ -54,9 +60,13 @@ class PickleChecker {
   private pos = 0;
   private opStart = 0;
   private stack: Slot[] = [];
-  private memo = new Map<number, { kind: Kind; text?: string }>();
+  // An array, not a Map: a Map of a million entries costs microseconds per insert.
+  private memo: Array<{ kind: Kind; text?: string } | undefined> = [];
+  private memoSize = 0;
   private chunks: Uint8Array[] = [];
   private chunkSource: number[] = [];
+  /** Source offset where the last chunk ends when it is a run copied from the source, which the next copy may extend; else -1. */
+  private runEnd = -1;
   /** Chunk index of each open MARK, so DICT and LIST can insert their empty container before it. */
   private marks: number[] = [];
   private lastPoppedMark = 0;
@@ -92,11 +102,15 @@ class PickleChecker {
         if (version > 5) this.fail('format/bad-pickle', `pickle protocol ${version} is newer than any Python writes.`);
         return this.copy();
       }
-      case 0x95: // FRAME: a framing hint only; dropped.
-        this.bytes(8);
+      case 0x95: { // FRAME: a framing hint only; dropped, but a frame longer than the pickle is a lie.
+        const length = this.uint64();
+        if (this.pos + length > this.source.byteLength) this.fail('format/truncated', `a ${length}-byte frame runs past the end of the pickle; it is truncated.`);
         return;
+      }
       case 0x28: // MARK
         this.stack.push(MARK);
+        // The MARK starts a chunk of its own: DICT and LIST insert before it.
+        this.runEnd = -1;
         this.marks.push(this.chunks.length);
         return this.copy();
       case 0x30: // POP
@@ -115,7 +129,7 @@ class PickleChecker {
       case 0x72: // LONG_BINPUT
         return this.put(this.uint32(), true);
       case 0x94: // MEMOIZE
-        this.memo.set(this.memo.size, this.peek());
+        this.remember(this.memoSize);
         return this.copy();
       case 0x67: // GET
         return this.get(this.decimal(this.line()));
@@ -355,13 +369,21 @@ class PickleChecker {
   }
 
   private put(index: number, binary = false): void {
-    this.memo.set(index, this.peek());
+    this.remember(index);
     if (binary) return this.copy();
     this.emit(0x72, ...uint32LE(index));
   }
 
+  private remember(index: number): void {
+    if (this.memo[index] === undefined) {
+      if (this.memoSize >= MAX_MEMO_ENTRIES) this.fail('format/pickle-limit', `the pickle memoizes more than the ${MAX_MEMO_ENTRIES} objects allowed.`);
+      this.memoSize += 1;
+    }
+    this.memo[index] = this.peek();
+  }
+
   private get(index: number, binary = false): void {
-    const slot = this.memo.get(index);
+    const slot = this.memo[index];
     if (slot === undefined) this.fail('format/bad-pickle', `memo entry ${index} is read before it is written.`);
     this.stack.push(slot);
     if (binary) return this.copy();
@@ -370,6 +392,8 @@ class PickleChecker {
 
   private string(length: number, decoder: { decode(bytes: Uint8Array): string }): void {
     const bytes = this.bytes(length);
+    // Python refuses such a string (UnicodeDecodeError); a lenient decode would turn it into a different key.
+    if (decoder === utf8 && !isUtf8(bytes)) this.fail('format/bad-pickle', 'a string is not valid UTF-8.');
     // Only short strings can be STACK_GLOBAL names; longer ones are never decoded here.
     this.push('str', length <= 256 ? decoder.decode(bytes) : undefined);
     this.copy();
@@ -400,9 +424,15 @@ class PickleChecker {
 
   // --- emitting the rewritten program ----------------------------------------------------
 
+  // Opcodes copied as they are extend one run: a chunk per opcode costs microseconds each, minutes for a hostile pickle.
   private copy(): void {
-    this.chunks.push(this.source.subarray(this.opStart, this.pos));
-    this.chunkSource.push(this.opStart);
+    const last = this.chunks.length - 1;
+    if (this.runEnd === this.opStart) this.chunks[last] = this.source.subarray(this.chunkSource[last]!, this.pos);
+    else {
+      this.chunks.push(this.source.subarray(this.opStart, this.pos));
+      this.chunkSource.push(this.opStart);
+    }
+    this.runEnd = this.pos;
   }
 
   private pushCopy(kind: Kind): void {
@@ -433,6 +463,7 @@ class PickleChecker {
     op.set(bytes, 5);
     this.chunks.push(op);
     this.chunkSource.push(this.opStart);
+    this.runEnd = -1;
   }
 
   private emitInt(value: bigint): void {
@@ -452,6 +483,7 @@ class PickleChecker {
   private emit(...bytes: number[]): void {
     this.chunks.push(Uint8Array.from(bytes));
     this.chunkSource.push(this.opStart);
+    this.runEnd = -1;
   }
 
   private finish(opcodes: number): CheckedPickle {
@@ -463,7 +495,7 @@ class PickleChecker {
     });
     const program = new Uint8Array(total);
     this.chunks.forEach((chunk, index) => program.set(chunk, starts[index]));
-    const sources = this.chunkSource;
+    const { chunks, chunkSource: sources, source } = this;
     const base = this.where.baseOffset;
     return {
       program,
@@ -477,7 +509,9 @@ class PickleChecker {
           if (starts[middle]! <= programOffset) low = middle;
           else high = middle - 1;
         }
-        return base + (sources[low] ?? 0);
+        // Inside a copied run every byte is the source's own; an emitted chunk stands for the opcode it replaced.
+        const within = chunks[low]?.buffer === source.buffer ? programOffset - starts[low]! : 0;
+        return base + (sources[low] ?? 0) + within;
       },
     };
   }
