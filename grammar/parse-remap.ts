@@ -83,7 +83,7 @@ function parseLines(
     for (; e < errors.length && errors[e]!.offset < end; e++) {
       if (!problem) diagnostics.push(lexingDiagnostic(errors[e]!, source, file));
     }
-    // A line too long or not UTF-8 gets that one diagnostic and is not parsed.
+    // A line too long or not text gets that one diagnostic and is not parsed.
     if (problem) {
       diagnostics.push(problem);
       continue;
@@ -130,16 +130,20 @@ function lineEnds(source: string): number[] {
   return ends;
 }
 
-/** Returns the diagnostic for a line that is too long or holds bytes that were not UTF-8, if it does. */
+/** Returns the diagnostic for a line that is too long, holds bytes that were not UTF-8 or a control character, if it does. */
 function lineProblem(source: string, breakOrStart: number, end: number, file: string): Diagnostic | undefined {
   const start = breakOrStart + (source.startsWith('\r\n', breakOrStart) ? 2 : /[\r\n]/.test(source[breakOrStart] ?? '') ? 1 : 0);
   if (end - start > MAX_LINE_LENGTH) {
     return diagnostic('remap/line-too-long', `the line is ${end - start} characters long, more than ${MAX_LINE_LENGTH}; is this a remap file?`, { file, start: end, end });
   }
-  const replaced = source.slice(start, end).indexOf(REPLACEMENT_CHARACTER);
-  if (replaced === -1) return undefined;
-  const at = start + replaced;
-  return diagnostic('remap/not-utf8', 'the file is not UTF-8 here (or holds U+FFFD); save it as UTF-8', { file, start: at, end: at + 1 });
+  const text = source.slice(start, end);
+  const replaced = text.indexOf(REPLACEMENT_CHARACTER);
+  if (replaced !== -1) return diagnostic('remap/not-utf8', 'the file is not UTF-8 here (or holds U+FFFD); save it as UTF-8', { file, start: start + replaced, end: start + replaced + 1 });
+  // Tabs are whitespace; any other control character (a NUL, say) means this is not a text file.
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(text);
+  if (!control) return undefined;
+  const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return diagnostic('remap/control-character', `control character ${code} in a remap; is this a text file?`, { file, start: start + control.index, end: start + control.index + 1 });
 }
 
 function syntaxDiagnostic(error: IRecognitionException, line: IToken[], file: string): Diagnostic {

@@ -228,6 +228,7 @@ const INVALID: [string, string, string[]][] = [
   ['unexpected character', 'drop a!b', ["1:7 remap/unexpected-character: unexpected character '!': quote the key if it contains it (\"...\")"]],
   // What readRemapSource decodes from bytes that are not UTF-8; the lexer would take it as part of a name.
   ['bytes that are not UTF-8', 'drop a\n  drop a\uFFFDb', ['2:9 remap/not-utf8: the file is not UTF-8 here (or holds U+FFFD); save it as UTF-8']],
+  ['a control character (a binary file)', 'drop a\u0000b\n\tdrop c\u007f', ['1:7 remap/control-character: control character U+0000 in a remap; is this a text file?', '2:8 remap/control-character: control character U+007F in a remap; is this a text file?']],
   [
     'a line longer than MAX_LINE_LENGTH (it would make a regex past V8\'s limit)',
     `drop ok\ndrop ${'a'.repeat(MAX_LINE_LENGTH)} -> b\ndrop bad!`,
