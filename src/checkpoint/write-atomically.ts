@@ -30,7 +30,9 @@ export async function writeAtomically<T>(destination: string, inputs: readonly s
     if (durable) await handle.sync();
     await handle.close();
     closed = true;
-    await rename(temp, target);
+    await rename(temp, target).catch((error: unknown) => {
+      throw unwritable(error, destination, (error as NodeJS.ErrnoException).code);
+    });
     if (durable) await syncFolder(dirname(target));
     return result;
   } catch (error) {
@@ -79,7 +81,7 @@ const OUTPUT_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS']);
 /** A system error of the output (read-only folder, full disk, ...) as a typed error naming it. */
 function unwritable(error: unknown, given: string, code: string | undefined): unknown {
   if (code === undefined) return error;
-  const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'its folder is not writable' : code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message;
+  const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'its folder is not writable' : code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
   return new InputError('output/unwritable', given, `cannot be written (${code}: ${why}); nothing was written there and the inputs are untouched.`);
 }
 

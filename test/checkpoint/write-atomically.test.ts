@@ -105,6 +105,19 @@ test('a read-only folder: a typed error naming the output, nothing written, the 
   assert.equal(readFileSync(source), before);
 });
 
+test('an output that is a folder or in a missing folder: a typed error, nothing left behind', async () => {
+  const source = join(dir, 'folder-source.pth');
+  await writeSmallCheckpoint(source);
+  const folder = join(dir, 'a-folder');
+  mkdirSync(folder);
+  const asFolder = await refusal(convertCheckpoint(source, folder));
+  assert.equal([asFolder.code, asFolder.detail.split(';')[0]], ['output/unwritable', 'cannot be written (EISDIR: it is a folder)']);
+  const missing = await refusal(apply(source, join(dir, 'no-such-folder', 'out.pth')));
+  assert.equal([missing.code, missing.detail.split(';')[0]], ['output/unwritable', 'cannot be written (ENOENT: its folder does not exist)']);
+  assert.equal(tempsOf(dir), []);
+  assert.equal(readdirSync(folder), []);
+});
+
 (isRoot ? test : test.skip)('a full disk (a 1 MiB tmpfs): a typed error, no partial file, the old output and the input untouched', async () => {
   const folder = tmpfs('full', 'size=1m');
   assert.ok(folder, 'root can mount a tmpfs');
