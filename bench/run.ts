@@ -1,8 +1,8 @@
 /**
  * Runs the benchmarks one after another, each in its own Node process (so none inherits another's
  * heap or page-cache churn), printing each one's output as it comes; exits 1 if any failed. The
- * slow model benchmarks (model-speed, train) run only with --all. Build first: io and apply time
- * the built CLI.
+ * slow model benchmarks (model-speed, train) run only with --all. Build first: io, apply,
+ * fuzz-checkpoint and kill-apply run the built CLI.
  *
  *   npm run build && npm run bench [-- --all] [--keep]
  */
@@ -23,6 +23,8 @@ const BENCHES: Bench[] = [
   { script: 'suggest.ts', nodeFlags: ['--expose-gc'], slow: false, keeps: false },
   { script: 'io.ts', nodeFlags: [], slow: false, keeps: true },
   { script: 'apply.ts', nodeFlags: [], slow: false, keeps: true },
+  { script: 'fuzz-checkpoint.ts', nodeFlags: [], slow: false, keeps: false },
+  { script: 'kill-apply.ts', nodeFlags: [], slow: false, keeps: false },
   { script: 'model-speed.ts', nodeFlags: [], slow: true, keeps: false },
   { script: 'train.ts', nodeFlags: [], slow: true, keeps: false },
 ];

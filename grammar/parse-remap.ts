@@ -16,6 +16,15 @@ import { remapParser } from './parser.ts';
 const LINES_PER_CHUNK = 256;
 
 /**
+ * The longest line parsed. Real keys are a few hundred characters; a megabyte-long pattern would compile to a regular
+ * expression past V8's size limit when the plan matches it, so such a line is refused here, where it has a position.
+ */
+export const MAX_LINE_LENGTH = 10_000;
+
+/** What the UTF-8 decoder puts in place of bytes that are not UTF-8 (readRemapSource decodes leniently). */
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
+/**
  * Returns the AST of `source` and its syntax diagnostics (capped at MAX_DIAGNOSTICS). Never throws on bad input:
  * a line with a syntax error is left out of the AST and reported; the other lines still parse.
  *
@@ -31,7 +40,7 @@ export function parseRemap(source: string, file: string): ParseResult {
     // A chunk starts at the previous one's last line break, which lexes as skipped whitespace.
     const chunkEnd = ends[Math.min(first + LINES_PER_CHUNK, ends.length) - 1]!;
     const lexed = tokenizeRemap(source.slice(chunkStart, chunkEnd), chunkStart);
-    parseLines(lexed, ends.slice(first, first + LINES_PER_CHUNK), source, ctx, statements, comments);
+    parseLines(lexed, chunkStart, ends.slice(first, first + LINES_PER_CHUNK), source, ctx, statements, comments);
     chunkStart = chunkEnd;
   }
   diagnostics.sort((a, b) => a.spans[0]!.start - b.spans[0]!.start);
@@ -47,6 +56,7 @@ export function parseRemap(source: string, file: string): ParseResult {
  */
 function parseLines(
   lexed: ILexingResult,
+  chunkStart: number,
   ends: number[],
   source: string,
   ctx: BuildContext,
@@ -59,7 +69,10 @@ function parseLines(
   let t = 0;
   let c = 0;
   let e = 0;
+  let lineStart = chunkStart;
   for (const end of ends) {
+    const problem = lineProblem(source, lineStart, end, file);
+    lineStart = end;
     const first = t;
     while (t < tokens.length && tokens[t]!.startOffset < end) t++;
     const line = tokens.slice(first, t);
@@ -68,7 +81,12 @@ function parseLines(
     }
     const lineErrors = e;
     for (; e < errors.length && errors[e]!.offset < end; e++) {
-      diagnostics.push(lexingDiagnostic(errors[e]!, source, file));
+      if (!problem) diagnostics.push(lexingDiagnostic(errors[e]!, source, file));
+    }
+    // A line too long or not text gets that one diagnostic and is not parsed.
+    if (problem) {
+      diagnostics.push(problem);
+      continue;
     }
     // A line with a lexing error is not parsed: its tokens are incomplete.
     if (line.length === 0 || e > lineErrors) continue;
@@ -110,6 +128,22 @@ function lineEnds(source: string): number[] {
   }
   if (start < source.length) ends.push(source.length);
   return ends;
+}
+
+/** Returns the diagnostic for a line that is too long, holds bytes that were not UTF-8 or a control character, if it does. */
+function lineProblem(source: string, breakOrStart: number, end: number, file: string): Diagnostic | undefined {
+  const start = breakOrStart + (source.startsWith('\r\n', breakOrStart) ? 2 : /[\r\n]/.test(source[breakOrStart] ?? '') ? 1 : 0);
+  if (end - start > MAX_LINE_LENGTH) {
+    return diagnostic('remap/line-too-long', `the line is ${end - start} characters long, more than ${MAX_LINE_LENGTH}; is this a remap file?`, { file, start: end, end });
+  }
+  const text = source.slice(start, end);
+  const replaced = text.indexOf(REPLACEMENT_CHARACTER);
+  if (replaced !== -1) return diagnostic('remap/not-utf8', 'the file is not UTF-8 here (or holds U+FFFD); save it as UTF-8', { file, start: start + replaced, end: start + replaced + 1 });
+  // Tabs are whitespace; any other control character (a NUL, say) means this is not a text file.
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(text);
+  if (!control) return undefined;
+  const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return diagnostic('remap/control-character', `control character ${code} in a remap; is this a text file?`, { file, start: start + control.index, end: start + control.index + 1 });
 }
 
 function syntaxDiagnostic(error: IRecognitionException, line: IToken[], file: string): Diagnostic {

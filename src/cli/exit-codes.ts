@@ -5,7 +5,7 @@ export const EXIT = {
   failed: 1,
   /** The command line itself was wrong. */
   usage: 2,
-  /** An input could not be read: missing file, broken checkpoint, unreadable HDF5. */
+  /** An input could not be read (missing file, broken checkpoint, unreadable HDF5) or the output could not be written. */
   unreadable: 3,
 } as const;
 

@@ -47,10 +47,12 @@ export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
   const provenance = await buildProvenance(plan, { seed, metadata });
   const applied = await applyPlan({ plan, source: source!, target, metadata, seed, provenance });
   const format = /\.safetensors$/i.test(options.output) ? 'safetensors' : 'torch-zip';
+  // Every file read, by any name (a symlink, a hard link): the output may replace none of them.
+  const inputs = [options.source, ...(options.target ? [options.target] : []), ...(options.targetConfig ? [options.targetConfig] : []), ...options.remaps];
   if (format === 'safetensors') {
-    await writeCheckpoint(options.output, onlyStateDict(applied.root, plan, source!.checkpoint!, options.output), { format, durable: options.durable, metadata: { [PROVENANCE_KEY]: JSON.stringify(provenance) } });
+    await writeCheckpoint(options.output, onlyStateDict(applied.root, plan, source!.checkpoint!, options.output), { format, inputs, durable: options.durable, metadata: { [PROVENANCE_KEY]: JSON.stringify(provenance) } });
   } else {
-    await writeCheckpoint(options.output, applied.root, { format, durable: options.durable });
+    await writeCheckpoint(options.output, applied.root, { format, inputs, durable: options.durable });
   }
   const model = buildReportModel(plan, prepared.sources, [...applied.notes, `Wrote "${options.output}" (${format}).`]);
   const outcome = emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.ok);

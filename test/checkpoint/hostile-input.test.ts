@@ -11,6 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InputError } from '../../src/input-error.ts';
 import { readZipDirectory } from '../../src/checkpoint/zip/read-zip-directory.ts';
+import { MAX_MEMO_ENTRIES } from '../../src/checkpoint/pickle/check-pickle.ts';
 import { loadEverything } from '../support/checkpoint-fuzz.ts';
 import { pickleBytes, u32, writeBytes, writeSmallCheckpoint, writeTorchZipWith } from '../support/checkpoint-bytes.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
@@ -84,6 +85,22 @@ test('huge declared lengths are caught without allocating them', async () => {
   assert.is((await refusePickle('string', pickleBytes(...PROTO, 'X', u32(0xfffffff0), 'abc', STOP))).code, 'format/truncated');
   assert.is((await refusePickle('long4', pickleBytes(...PROTO, 0x8b, u32(0x7fffffff), STOP))).code, 'format/pickle-limit');
   assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'no large allocation');
+});
+
+test('a MEMOIZE flood past MAX_MEMO_ENTRIES is refused at the first entry too many', async () => {
+  const flood = pickleBytes(0x80, 4, 0x4e, new Uint8Array(MAX_MEMO_ENTRIES + 1).fill(0x94), STOP);
+  const memo = await refusePickle('memo-flood', flood);
+  assert.equal([memo.code, memo.where.offset! % 64], ['format/pickle-limit', (3 + MAX_MEMO_ENTRIES) % 64], 'at the first MEMOIZE past the limit');
+});
+
+test('a frame longer than the rest of the pickle is refused as truncated', async () => {
+  const frame = await refusePickle('frame', pickleBytes(0x80, 4, 0x95, u32(12), u32(0), 0x4e, STOP)); // shorter than the whole pickle, longer than what follows
+  assert.equal([frame.code, frame.detail], ['format/truncated', 'a 12-byte frame runs past the end of the pickle; it is truncated.']);
+});
+
+test('a string that is not UTF-8 is refused, as Python refuses it', async () => {
+  const text = await refusePickle('not-utf8', pickleBytes(...PROTO, 'X', u32(2), Uint8Array.of(0xc3, 0x28), STOP));
+  assert.equal([text.code, text.detail], ['format/bad-pickle', 'a string is not valid UTF-8.']);
 });
 
 test('deep nesting, self-containing lists and shared-reference bombs are refused', async () => {

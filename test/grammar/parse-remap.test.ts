@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseRemap } from '../../grammar/parse-remap.ts';
+import { MAX_LINE_LENGTH, parseRemap } from '../../grammar/parse-remap.ts';
 import { MAX_DIAGNOSTICS } from '../../src/diagnostics.ts';
 import { describe, parseClean, withoutSpans } from './ast-helpers.ts';
 
@@ -226,6 +226,17 @@ const INVALID: [string, string, string[]][] = [
   ],
   ['unterminated quote', 'drop "abc\ndrop x', ['1:6 remap/unterminated-quote: unterminated quoted key: close it with \'"\' on the same line']],
   ['unexpected character', 'drop a!b', ["1:7 remap/unexpected-character: unexpected character '!': quote the key if it contains it (\"...\")"]],
+  // What readRemapSource decodes from bytes that are not UTF-8; the lexer would take it as part of a name.
+  ['bytes that are not UTF-8', 'drop a\n  drop a\uFFFDb', ['2:9 remap/not-utf8: the file is not UTF-8 here (or holds U+FFFD); save it as UTF-8']],
+  ['a control character (a binary file)', 'drop a\u0000b\n\tdrop c\u007f', ['1:7 remap/control-character: control character U+0000 in a remap; is this a text file?', '2:8 remap/control-character: control character U+007F in a remap; is this a text file?']],
+  [
+    'a line longer than MAX_LINE_LENGTH (it would make a regex past V8\'s limit)',
+    `drop ok\ndrop ${'a'.repeat(MAX_LINE_LENGTH)} -> b\ndrop bad!`,
+    [
+      `2:${MAX_LINE_LENGTH + 11} remap/line-too-long: the line is ${MAX_LINE_LENGTH + 10} characters long, more than ${MAX_LINE_LENGTH}; is this a remap file?`,
+      "3:9 remap/unexpected-character: unexpected character '!': quote the key if it contains it (\"...\")",
+    ],
+  ],
   // 'optional' goes only before a statement that matches keys; the message says which those are.
   ...['version 1', 'in model.nets', 'let c = 0:2', 'on mismatch reinit', 'expect unexpected == 0', 'optional drop a'].map(
     (statement): [string, string, string[]] => [

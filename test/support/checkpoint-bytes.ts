@@ -63,3 +63,21 @@ export async function writeSmallCheckpoint(path: string, format: 'torch-zip' | '
 export function writeBytes(path: string, bytes: Uint8Array): Promise<void> {
   return writeFile(path, bytes);
 }
+
+/**
+ * Writes a sparse safetensors file holding one float32 tensor "w" of `mebibytes` MiB of zeros,
+ * big enough that copying it takes a moment to interrupt, yet costing no disk until copied.
+ */
+export async function writeSparseSafetensors(path: string, mebibytes: number): Promise<void> {
+  const bytes = mebibytes * 2 ** 20;
+  const header = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [mebibytes, 2 ** 18], data_offsets: [0, bytes] } }).padEnd(96));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(header.length));
+  const handle = await open(path, 'w');
+  try {
+    await handle.write(Buffer.concat([prefix, header]));
+    await handle.truncate(8 + header.length + bytes);
+  } finally {
+    await handle.close();
+  }
+}

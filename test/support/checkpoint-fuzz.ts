@@ -1,7 +1,7 @@
 /**
- * Fuzzing support: mutations of a valid checkpoint's bytes (bit flips, truncations, edited zip
- * size and offset fields, shuffled pickle opcodes) and a case runner that opens the result and
- * reads every tensor, classifying the outcome. Used by the suite and by bench/fuzz-checkpoint.ts.
+ * Fuzzing support: mutations of a valid checkpoint's bytes (bit flips, byte flips, truncations,
+ * edited zip size and offset fields, shuffled pickle opcodes) and a case runner that opens the
+ * result and reads every tensor, classifying the outcome. Used by the suite and by bench/fuzz-checkpoint.ts.
  */
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../../src/input-error.ts';
@@ -65,6 +65,25 @@ export function mutate(original: Uint8Array, random: () => number): { bytes: Uin
   }
 }
 
+/** Where flips do most harm: the first and last 64 KiB hold a checkpoint's pickle, header and zip directory. */
+const STRUCTURE_BYTES = 64 * 1024;
+
+/** Returns a copy of `original` with 1 to 8 bytes XORed with random non-zero values, at the ends or anywhere. */
+export function flipBytes(original: Uint8Array, random: () => number): { bytes: Uint8Array; how: string } {
+  const bytes = original.slice();
+  const at = (limit: number) => Math.floor(random() * limit);
+  const span = Math.min(bytes.length, STRUCTURE_BYTES);
+  const where = at(3);
+  const flips = 1 + at(8);
+  const offsets: number[] = [];
+  for (let index = 0; index < flips; index++) {
+    const offset = where === 0 ? at(span) : where === 1 ? bytes.length - 1 - at(span) : at(bytes.length);
+    bytes[offset]! ^= 1 + at(255);
+    offsets.push(offset);
+  }
+  return { bytes, how: `flip bytes at ${offsets.join(',')}` };
+}
+
 function zipFields(bytes: Uint8Array): number[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fields: number[] = [];
@@ -99,7 +118,10 @@ export async function loadEverything(path: string): Promise<number> {
   return count;
 }
 
-/** One fuzz case's outcome: read fine, refused with a typed error, or anything else (a bug). */
+/**
+ * One fuzz case's outcome: read fine, refused with a typed error (whose message names the file, or
+ * it is a bug too), or anything else (a bug).
+ */
 export type FuzzOutcome = { kind: 'ok' } | { kind: 'typed'; code: string } | { kind: 'bug'; error: unknown };
 
 /** Writes `bytes` to `path`, loads everything, and classifies what happened. */
@@ -109,6 +131,8 @@ export async function runFuzzCase(path: string, bytes: Uint8Array): Promise<Fuzz
     await loadEverything(path);
     return { kind: 'ok' };
   } catch (error) {
-    return error instanceof InputError ? { kind: 'typed', code: error.code } : { kind: 'bug', error };
+    if (!(error instanceof InputError)) return { kind: 'bug', error };
+    if (!error.message.startsWith(path)) return { kind: 'bug', error: new Error(`the message does not name the file: ${error.message}`) };
+    return { kind: 'typed', code: error.code };
   }
 }

@@ -12,6 +12,7 @@
  * Rewrites use GLOBALs in a private module that no input can name (the checker rejects it like any
  * other unknown module), so the runtime resolver can tell them from the file's own globals.
  */
+import { isUtf8 } from 'node:buffer';
 import { InputError } from '../../input-error.ts';
 import { KEY_KINDS, type AllowedGlobal, type Kind } from './pickle-kinds.ts';
 import type { RefusedGlobal } from './torch-globals.ts';
@@ -22,6 +23,11 @@ export const PRIVATE_MODULE = '\u0000surgery';
 export const MAX_APPENDS_BATCH = 65_536;
 /** A refused value's key path is cut at this many keys; checkpoints nest a few levels. */
 const MAX_KEY_PATH = 64;
+/**
+ * torch memoizes about ten objects per tensor (8,205 for the 800 tensors of a robomimic checkpoint), so a
+ * million entries is a checkpoint of 100,000 tensors; a flood of MEMOIZE opcodes past it only costs memory.
+ */
+export const MAX_MEMO_ENTRIES = 1_000_000;
 /** Ints wider than this many bytes are not checkpoint values; bounds the BigInt built from them. */
 export const MAX_LONG_BYTES = 1024;
 
@@ -75,7 +81,9 @@ class PickleChecker {
   private pos = 0;
   private opStart = 0;
   private stack: Slot[] = [];
-  private memo = new Map<number, StackValue>();
+  // An array, not a Map: a Map of a million entries costs microseconds per insert.
+  private memo: Array<StackValue | undefined> = [];
+  private memoSize = 0;
   /** The rewritten program in pieces: runs of opcodes copied verbatim, and rewritten opcodes. */
   private chunks: Uint8Array[] = [];
   /** Per chunk: the source offset of its first byte (verbatim) or of the opcode it replaces. */
@@ -129,9 +137,11 @@ class PickleChecker {
         if (version > 5) this.fail('format/bad-pickle', `pickle protocol ${version} is newer than any Python writes.`);
         return this.copy();
       }
-      case 0x95: // FRAME: a framing hint only; dropped.
-        this.bytes(8);
+      case 0x95: { // FRAME: a framing hint only; dropped, but a frame longer than the pickle is a lie.
+        const length = this.uint64();
+        if (this.pos + length > this.source.byteLength) this.fail('format/truncated', `a ${length}-byte frame runs past the end of the pickle; it is truncated.`);
         return;
+      }
       case 0x28: // MARK
         this.stack.push(MARK);
         // The MARK starts a chunk, so DICT and LIST can insert before it.
@@ -154,7 +164,7 @@ class PickleChecker {
       case 0x72: // LONG_BINPUT
         return this.put(this.uint32(), true);
       case 0x94: // MEMOIZE
-        this.memo.set(this.memo.size, this.peek());
+        this.remember(this.memoSize);
         return this.copy();
       case 0x67: // GET
         return this.get(this.decimal(this.line()));
@@ -404,13 +414,21 @@ class PickleChecker {
   }
 
   private put(index: number, binary = false): void {
-    this.memo.set(index, this.peek());
+    this.remember(index);
     if (binary) return this.copy();
     this.emit(0x72, ...uint32LE(index));
   }
 
+  private remember(index: number): void {
+    if (this.memo[index] === undefined) {
+      if (this.memoSize >= MAX_MEMO_ENTRIES) this.fail('format/pickle-limit', `the pickle memoizes more than the ${MAX_MEMO_ENTRIES} objects allowed.`);
+      this.memoSize += 1;
+    }
+    this.memo[index] = this.peek();
+  }
+
   private get(index: number, binary = false): void {
-    const slot = this.memo.get(index);
+    const slot = this.memo[index];
     if (slot === undefined) this.fail('format/bad-pickle', `memo entry ${index} is read before it is written.`);
     this.stack.push(slot);
     if (binary) return this.copy();
@@ -419,6 +437,8 @@ class PickleChecker {
 
   private string(length: number, decoder: { decode(bytes: Uint8Array): string }): void {
     const bytes = this.bytes(length);
+    // Python refuses such a string (UnicodeDecodeError); a lenient decode would turn it into a different key.
+    if (decoder === utf8 && !isUtf8(bytes)) this.fail('format/bad-pickle', 'a string is not valid UTF-8.');
     // Only short strings can be STACK_GLOBAL names; longer ones are never decoded here.
     this.push('str', length <= 256 ? decoder.decode(bytes) : undefined);
     this.copy();
@@ -453,6 +473,7 @@ class PickleChecker {
 
   // --- emitting the rewritten program ----------------------------------------------------
 
+  // Opcodes copied as they are extend one run: a chunk per opcode costs microseconds each, minutes for a hostile pickle.
   private copy(): void {
     if (this.runStart >= 0 && this.runEnd === this.opStart) {
       this.runEnd = this.pos;
