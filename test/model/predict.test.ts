@@ -53,8 +53,8 @@ if (hasTorch) {
       const p = await predict({ checkpoint: `${REFERENCE_DIR}${name}.ckpt.pth`, ...inputs(name), out, seed: 0, backend: 'wasm' });
       results.set(name, p);
       const ref = await Reference.open(`${name}.parity.pth`);
-      assertAbsClose(p.trajectory.data, await ref.tensor(['eval', 'ema', 'sampling', 'trajectory']), TRAJECTORY_ABS, 'trajectory');
-      assertAbsClose(p.actions.data, await ref.tensor(['eval', 'ema', 'sampling', 'actions_Ta']), TRAJECTORY_ABS, 'actions');
+      await assertAbsClose(p.trajectory.data, await ref.tensor(['eval', 'ema', 'sampling', 'trajectory']), TRAJECTORY_ABS, 'trajectory');
+      await assertAbsClose(p.actions.data, await ref.tensor(['eval', 'ema', 'sampling', 'actions_Ta']), TRAJECTORY_ABS, 'actions');
       if (ext === 'json') {
         const parsed = JSON.parse(readFileSync(out, 'utf8'));
         assert.equal([parsed.trajectory.length, parsed.trajectory[0].length, parsed.actions_unnormalized[1][7].length], [2, 16, 10]);
@@ -78,7 +78,7 @@ if (hasTorch) {
       let c = 0;
       for (const part of parts) for (let j = 0; j < part.shape[1]!; j++) want[t * 10 + c++] = part.data[t * part.shape[1]! + j]!;
     }
-    assertAbsClose(p.actionsUnnormalized.data.slice(0, 80), { shape: [80], data: want }, TRAJECTORY_ABS, 'unnormalized sample 0');
+    await assertAbsClose(p.actionsUnnormalized.data.slice(0, 80), { shape: [80], data: want }, TRAJECTORY_ABS, 'unnormalized sample 0');
   });
 
   test('a wrong observation shape is an InputError naming the key and the shape needed', async () => {
