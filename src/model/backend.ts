@@ -67,7 +67,7 @@ async function selectWebGpu(): Promise<SelectedBackend> {
   const probe = await probeWebGpu();
   if (!probe.found) {
     throw new Error(
-      `The "webgpu" backend cannot run: ${probe.reason}. Install the GPU's Vulkan driver (on Linux without a GPU, Mesa's lavapipe: apt-get install mesa-vulkan-drivers, version 23 or later) or use --backend wasm.`,
+      `The "webgpu" backend cannot run: ${probe.reason}. Install the GPU's Vulkan driver (on Linux without a GPU, Mesa's lavapipe, e.g. Mesa 25: apt-get install -t bookworm-backports mesa-vulkan-drivers on Debian 12) or use --backend wasm.`,
     );
   }
   await activateWebGpu();

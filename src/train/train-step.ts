@@ -89,7 +89,9 @@ export async function trainStep(state: TrainerState, batch: Batch): Promise<Step
     const gradList = live.map((_, i) => grads[vars[i]!.name]!);
     // One read back per step, for the loss and the gradient norms together: it is the step's only
     // synchronisation with the backend (on a GPU each read waits for the queued work).
-    const readBack = tf.tidy(() => tf.stack([value, gradList.length ? tf.addN(gradList.map((g) => tf.sum(tf.square(g)))) : tf.scalar(0)]));
+    // Squared norms stacked, then summed: webgpu's AddN binds every input at once, and a few
+    // hundred exceed its storage-buffer limit (8 per shader on lavapipe).
+    const readBack = tf.tidy(() => tf.stack([value, gradList.length ? tf.sum(tf.stack(gradList.map((g) => tf.sum(tf.square(g))))) : tf.scalar(0)]));
     const [loss, gradNorms] = (await readBack.data()) as Float32Array;
     tf.dispose([value, readBack]);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorms)) {

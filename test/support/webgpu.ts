@@ -1,6 +1,7 @@
 /**
- * Access to a WebGPU adapter for the webgpu backend's tests: a GPU, or a CPU Vulkan driver
- * (Mesa's lavapipe, 23 or later; `.ci/run` installs Mesa 25 from bookworm-backports).
+ * Access to a WebGPU adapter for the webgpu backend's tests: a GPU, or a CPU Vulkan driver (Mesa's
+ * lavapipe; `.ci/run` installs Mesa 25 from bookworm-backports, as Debian 12's own 22.3 lacks
+ * features Dawn requires).
  *
  * Where Dawn finds no adapter, webgpu tests skip loudly; with SURGERY_REQUIRE_WEBGPU=1 (set by
  * `.ci/run`) they fail instead, so CI can never pass without having run them.
