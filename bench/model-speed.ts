@@ -64,9 +64,11 @@ async function timePolicy(policy: Policy, batch: number, sampling: boolean): Pro
   const sample = tf.tidy(() => tf.squeeze(tf.slice(noise, [0, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D);
   await best('UNet pass', () => tf.tidy(() => void predictNoise(policy.config, policy.schema, weights, sample, timesteps, cond).dataSync()));
   if (sampling) {
-    await best(`sample (${policy.config.scheduler.kind}, ${policy.config.scheduler.numInferenceTimesteps} steps)`, () =>
-      tf.tidy(() => void sampleActions(policy, weights, obs, { initialNoise: sample, perStepVarianceNoise: tf.randomNormal([policy.config.scheduler.numInferenceTimesteps - 1, ...sample.shape]) }).actions.dataSync()),
-    );
+    await best(`sample (${policy.config.scheduler.kind}, ${policy.config.scheduler.numInferenceTimesteps} steps)`, async () => {
+      const variance = tf.randomNormal([policy.config.scheduler.numInferenceTimesteps - 1, ...sample.shape]) as tf.Tensor4D;
+      const r = await sampleActions(policy, weights, obs, { initialNoise: sample, perStepVarianceNoise: variance });
+      tf.dispose([variance, r.trajectory, r.actions]);
+    });
   }
   await best(`loss + gradients (${policy.config.noiseSamples}×B rows)`, async () => {
     const r = await lossAndGrads(policy, { obs, actions }, { noise, timesteps });

@@ -55,10 +55,7 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
     const obs = obsBatchFromRaw(policy.config, raw, options.obs);
     const batch = [...obs.values()][0]!.shape[0]!;
     const noise = options.noise ? await readNoise(policy, options.noise, batch) : drawNoise(policy, batch, options.seed);
-    const [trajectory, actions] = tf.tidy(() => {
-      const r = sampleActions(policy, inferenceWeights(policy), obs, noise);
-      return [r.trajectory, r.actions];
-    });
+    const { trajectory, actions } = await sampleActions(policy, inferenceWeights(policy), obs, noise);
     const result = { trajectory: await toArray(trajectory), actions: await toArray(actions) };
     tf.dispose([trajectory, actions]);
     tf.dispose([...obs.values(), noise.initialNoise, ...(noise.perStepVarianceNoise ? [noise.perStepVarianceNoise] : [])]);

@@ -40,17 +40,17 @@ export interface ActionError {
 export async function sampledActionError(policy: Policy, batch: Batch, rng: Rng): Promise<ActionError> {
   const { config } = policy;
   const [B, Tp, ac] = batch.actions.shape as [number, number, number];
+  const inputs = batchTensors(batch);
+  const initialNoise = tf.tensor3d(rng.normal(B * Tp * ac), [B, Tp, ac]);
+  const steps = inferenceTimesteps(config.scheduler).length;
+  const perStepVarianceNoise = config.scheduler.kind === 'ddpm' ? tf.tensor4d(rng.normal((steps - 1) * B * Tp * ac), [steps - 1, B, Tp, ac]) : undefined;
+  const sampled = await sampleActions(policy, inferenceWeights(policy), inputs.obs, { initialNoise, perStepVarianceNoise });
   const errors = tf.tidy(() => {
-    const inputs = batchTensors(batch);
-    const initialNoise = tf.tensor3d(rng.normal(B * Tp * ac), [B, Tp, ac]);
-    const steps = inferenceTimesteps(config.scheduler).length;
-    const perStepVarianceNoise = config.scheduler.kind === 'ddpm' ? tf.tensor4d(rng.normal((steps - 1) * B * Tp * ac), [steps - 1, B, Tp, ac]) : undefined;
-    const { trajectory } = sampleActions(policy, inferenceWeights(policy), inputs.obs, { initialNoise, perStepVarianceNoise });
     const start = config.horizon.observation - 1;
     const executed = (t: tf.Tensor3D) => tf.slice(t, [0, start, 0], [-1, config.horizon.action, -1]);
-    return tf.stack([tf.mean(tf.squaredDifference(trajectory, inputs.actions)), tf.mean(tf.squaredDifference(executed(trajectory), executed(inputs.actions)))]);
+    return tf.stack([tf.mean(tf.squaredDifference(sampled.trajectory, inputs.actions)), tf.mean(tf.squaredDifference(executed(sampled.trajectory), executed(inputs.actions)))]);
   });
   const [trajectoryMse, executedMse] = await errors.data();
-  errors.dispose();
+  tf.dispose([errors, sampled.trajectory, sampled.actions, initialNoise, ...(perStepVarianceNoise ? [perStepVarianceNoise] : []), inputs.actions, ...inputs.obs.values()]);
   return { trajectoryMse: trajectoryMse!, executedMse: executedMse! };
 }

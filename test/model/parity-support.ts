@@ -121,17 +121,14 @@ export async function checkSampling(f: Fixture): Promise<void> {
   const initialNoise = (await f.parity.tf([...base, 'initial_noise'])) as tf.Tensor3D;
   const variance = f.policy.config.scheduler.kind === 'ddpm' ? ((await f.parity.tf([...base, 'per_step_variance_noise'])) as tf.Tensor4D) : undefined;
   const trace: SamplingTrace = { sampleIn: [], noisePred: [], predOriginalClipped: [], prevSample: [] };
-  const out = tf.tidy(() => {
-    const r = sampleActions(f.policy, f.policy.ema!, f.obs, { initialNoise, perStepVarianceNoise: variance }, trace);
-    const stacked = { noisePred: tf.stack(trace.noisePred), x0: tf.stack(trace.predOriginalClipped), prev: tf.stack(trace.prevSample) };
-    return { ...r, ...stacked };
-  });
+  const r = await sampleActions(f.policy, f.policy.ema!, f.obs, { initialNoise, perStepVarianceNoise: variance }, trace);
+  const out = { ...r, noisePred: tf.stack(trace.noisePred), x0: tf.stack(trace.predOriginalClipped), prev: tf.stack(trace.prevSample) };
   await assertAbsClose(out.noisePred, await f.parity.tensor([...base, 'per_step_noise_pred']), TRAJECTORY_ABS, 'per-step noise_pred');
   await assertAbsClose(out.x0, await f.parity.tensor([...base, 'per_step_pred_original_sample_clipped']), TRAJECTORY_ABS, 'per-step x0');
   await assertAbsClose(out.prev, await f.parity.tensor([...base, 'per_step_prev_sample']), TRAJECTORY_ABS, 'per-step prev_sample');
   await assertAbsClose(out.trajectory, await f.parity.tensor([...base, 'trajectory']), TRAJECTORY_ABS, 'trajectory');
   await assertAbsClose(out.actions, await f.parity.tensor([...base, 'actions_Ta']), TRAJECTORY_ABS, 'actions_Ta');
-  tf.dispose([initialNoise, ...(variance ? [variance] : []), out.trajectory, out.actions, out.noisePred, out.x0, out.prev]);
+  tf.dispose([initialNoise, ...(variance ? [variance] : []), out.trajectory, out.actions, out.noisePred, out.x0, out.prev, ...trace.noisePred, ...trace.predOriginalClipped, ...trace.prevSample.slice(0, -1)]);
 }
 
 /** Tolerances of the gradient comparisons (relative to the reference's largest magnitude). */
