@@ -27,13 +27,14 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
 }
 
 async function probe(): Promise<WebGpuProbe> {
+  let adapter: GPUAdapter | null;
   try {
     gpu ??= await createGpu();
+    // The same request tfjs-backend-webgpu makes, so the probed adapter is the one it will get.
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch (error) {
     return { found: false, reason: `Dawn (the "webgpu" package) could not start: ${(error as Error).message}` };
   }
-  // The same request tfjs-backend-webgpu makes, so the probed adapter is the one it will get.
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) return { found: false, reason: 'no WebGPU adapter found (no GPU, or no Vulkan driver for it)' };
   return { found: true, adapter: describeAdapter(adapter.info) };
 }
