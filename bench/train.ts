@@ -36,7 +36,7 @@ const steps = Number(option('--steps', '5'));
 const dir = mkdtempSync(join(tmpdir(), 'surgery-bench-train-'));
 
 /** Times `steps` training steps after one warm-up step; returns steps/s. */
-function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer']): { stepsPerSecond: number; loss: number } {
+async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer']): Promise<{ stepsPerSecond: number; loss: number }> {
   const state: TrainerState = {
     policy,
     slots: policy.schema.params.map(() => null),
@@ -50,10 +50,10 @@ function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimi
     step: 0,
     rng: createRng(0),
   };
-  trainStep(state, batch);
+  await trainStep(state, batch);
   const started = performance.now();
   let loss = NaN;
-  for (let i = 0; i < steps; i++) loss = trainStep(state, batch).loss;
+  for (let i = 0; i < steps; i++) loss = (await trainStep(state, batch)).loss;
   const stepsPerSecond = steps / ((performance.now() - started) / 1000);
   for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
   return { stepsPerSecond, loss };
@@ -104,7 +104,7 @@ async function tiny(): Promise<void> {
   const batch = readBatch(ds, ds.samples.slice(0, batchSize));
   ds.close();
   const { policy } = await loadPolicy(join(REFERENCE, `${name}.ckpt.pth`));
-  const ours = timeSteps(policy, batch, train.optimizer);
+  const ours = await timeSteps(policy, batch, train.optimizer);
   console.log(`tiny ${name} (B=${batchSize}, ${policy.config.noiseSamples} noise samples): ${ours.stepsPerSecond.toFixed(3)} steps/s on ${tf.getBackend()}`);
   console.log(`  reference: ${runReference('tiny', pythonSpec(policy.config, batchSize, train.optimizer), join(REFERENCE, `${name}.ckpt.pth`))}`);
   disposePolicy(policy);
@@ -139,7 +139,7 @@ async function full(): Promise<void> {
   console.log(`full-size DROID (${params.toLocaleString()} params, B=${batchSize}, ${config.noiseSamples} noise samples):`);
   console.log(`  reference: ${runReference('full', pythonSpec(config, batchSize, optimizer))}`);
   try {
-    const ours = timeSteps(policy, batch, optimizer);
+    const ours = await timeSteps(policy, batch, optimizer);
     console.log(`  surgery train step: ${ours.stepsPerSecond.toFixed(4)} steps/s on ${tf.getBackend()}`);
   } catch (error) {
     // The wasm backend's 32-bit heap cannot hold nets + EMA + Adam moments + activations of this size.
