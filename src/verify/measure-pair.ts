@@ -18,14 +18,15 @@ export interface Measurement {
 }
 
 /** Returns the max abs difference of the pair's outputs on `probe`, or why the pair cannot be run. */
-export function measurePair(pair: SubmodulePair, source: Side, output: Side, probe: ProbeBatch): Measurement {
+export async function measurePair(pair: SubmodulePair, source: Side, output: Side, probe: ProbeBatch): Promise<Measurement> {
   if (!pair.source) return { maxAbsDiff: null, notRun: 'nothing in the source pairs with it' };
   if (pair.output.kind === 'combine') return { maxAbsDiff: null, notRun: 'its input is the encoders\' output, so it is not run alone' };
   const reason = pair.output.kind === 'encoder' ? encoderMismatch(pair, source, output) : unetMismatch(source, output);
   if (reason) return { maxAbsDiff: null, notRun: reason };
   const [a, b] = tf.tidy(() => (pair.output.kind === 'encoder' ? runEncoders(pair, source, output, probe) : [runUnet(source, probe), runUnet(output, probe)]));
   const diff = a.shape.join(',') === b.shape.join(',') ? tf.tidy(() => tf.max(tf.abs(tf.sub(a, b)))) : null;
-  const maxAbsDiff = diff ? diff.dataSync()[0]! : null;
+  // Read back asynchronously: webgpu in Node cannot read synchronously.
+  const maxAbsDiff = diff ? (await diff.data())[0]! : null;
   tf.dispose([a, b, ...(diff ? [diff] : [])]);
   return maxAbsDiff === null ? { maxAbsDiff, notRun: 'the two sides give outputs of different shapes (their crops differ)' } : { maxAbsDiff, notRun: '' };
 }

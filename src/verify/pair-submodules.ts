@@ -87,14 +87,20 @@ export function pairFromTransfers(source: Submodule[], output: Submodule[], tran
  * identical weights, else one of the same name and shapes; `combine` and the UNet with the
  * source's when their shapes agree. Only identical weights make a claim (`copied`).
  */
-export function pairByWeights(source: Submodule[], output: Submodule[], sourceSide: Side, outputSide: Side): SubmodulePair[] {
-  return output.map((out) => {
+export async function pairByWeights(source: Submodule[], output: Submodule[], sourceSide: Side, outputSide: Side): Promise<SubmodulePair[]> {
+  const pairs: SubmodulePair[] = [];
+  for (const out of output) {
     const candidates = source.filter((s) => s.kind === out.kind && sameShapes(s, sourceSide, out, outputSide));
-    const identical = candidates.find((s) => sameValues(s, sourceSide, out, outputSide));
-    if (identical) return { output: out, source: identical, pairedBy: 'identical weights', claim: 'copied', notCopied: [] };
+    let identical: Submodule | undefined;
+    for (const s of candidates) if (!identical && (await sameValues(s, sourceSide, out, outputSide))) identical = s;
+    if (identical) {
+      pairs.push({ output: out, source: identical, pairedBy: 'identical weights', claim: 'copied', notCopied: [] });
+      continue;
+    }
     const named = candidates.find((s) => s.name === out.name);
-    return { output: out, source: named ?? null, pairedBy: named ? 'name and shapes' : null, claim: 'unclaimed', notCopied: [] };
-  });
+    pairs.push({ output: out, source: named ?? null, pairedBy: named ? 'name and shapes' : null, claim: 'unclaimed', notCopied: [] });
+  }
+  return pairs;
 }
 
 function originOf(source: Submodule[], transfer: KeyTransfer | undefined): { status: NotCopied['status']; module: Submodule | null; key: string } {
@@ -126,10 +132,10 @@ function sameShapes(a: Submodule, aSide: Side, b: Submodule, bSide: Side): boole
   return a.keys.every((key) => tensorAt(aSide, a, key).shape.join(',') === tensorAt(bSide, b, key).shape.join(','));
 }
 
-function sameValues(a: Submodule, aSide: Side, b: Submodule, bSide: Side): boolean {
-  return a.keys.every((key) => {
-    const x = tensorAt(aSide, a, key).dataSync();
-    const y = tensorAt(bSide, b, key).dataSync();
-    return x.every((v, i) => v === y[i]);
-  });
+/** Whether every tensor of `a` equals its namesake in `b`, compared on the device and read back once (webgpu cannot read synchronously). */
+async function sameValues(a: Submodule, aSide: Side, b: Submodule, bSide: Side): Promise<boolean> {
+  const equal = tf.tidy(() => tf.all(tf.stack(a.keys.map((key) => tf.all(tf.equal(tensorAt(aSide, a, key), tensorAt(bSide, b, key)))))));
+  const [value] = await equal.data();
+  equal.dispose();
+  return value === 1;
 }

@@ -41,11 +41,16 @@ export async function runVerify(options: VerifyOptions): Promise<CommandOutcome>
     output = await loadPolicy(options.output);
     const recorded = readTransfers(output.checkpoint);
     const notes = [...new Set([...source.warnings, ...output.warnings]), ...(backend.note ? [backend.note] : []), ...(await sourceMismatch(recorded, options.source))];
-    const sets = pairWeightSets(source, output, recorded, notes);
+    const sets = await pairWeightSets(source, output, recorded, notes);
     const config = output.policy.config;
     probe = options.obs ? await probeFromFile(config, options.obs, sourceNames(sets.flatMap((s) => s.pairs))) : synthesiseProbe(config);
     const batch = probe;
-    const sections = sets.map((set) => ({ stateDict: set.name, rows: set.pairs.map((pair) => verifyRow(pair, measurePair(pair, set.source, set.output, batch))) }));
+    const sections = [];
+    for (const set of sets) {
+      const rows = [];
+      for (const pair of set.pairs) rows.push(verifyRow(pair, await measurePair(pair, set.source, set.output, batch)));
+      sections.push({ stateDict: set.name, rows });
+    }
     const report = verifyReport({ source: options.source, output: options.output, byWeights: sets.some((s) => s.byWeights), reason: recorded.reason, probe, backend: backend.name, sections, notes });
     return emitReport(renderVerify(report, options.format, options.colour && !options.report), options, report.ok ? EXIT.ok : EXIT.failed, 'a submodule claimed copied differs');
   } finally {
@@ -65,18 +70,20 @@ interface PairedWeightSet {
 }
 
 /** Returns the submodule pairs of every weight set both checkpoints hold; adds a note where a set's transfers are missing. */
-function pairWeightSets(source: LoadedPolicy, output: LoadedPolicy, recorded: RecordedTransfers, notes: string[]): PairedWeightSet[] {
-  return WEIGHT_SETS.flatMap(([name, pick]) => {
+async function pairWeightSets(source: LoadedPolicy, output: LoadedPolicy, recorded: RecordedTransfers, notes: string[]): Promise<PairedWeightSet[]> {
+  const sets: PairedWeightSet[] = [];
+  for (const [name, pick] of WEIGHT_SETS) {
     const [s, o] = [pick(source), pick(output)];
-    if (!s || !o) return [];
+    if (!s || !o) continue;
     const sourceSide: Side = { config: source.policy.config, schema: source.policy.schema, weights: s };
     const outputSide: Side = { config: output.policy.config, schema: output.policy.schema, weights: o };
     const [from, to] = [submodulesOf(sourceSide.config, sourceSide.schema), submodulesOf(outputSide.config, outputSide.schema)];
     const transfers = recorded.transfers?.get(name);
     if (recorded.transfers && !transfers) notes.push(`The provenance records no transfers for "${name}"; its submodules are paired by weights and shapes.`);
-    const pairs = transfers ? pairFromTransfers(from, to, transfers) : pairByWeights(from, to, sourceSide, outputSide);
-    return [{ name, source: sourceSide, output: outputSide, pairs, byWeights: !transfers }];
-  });
+    const pairs = transfers ? pairFromTransfers(from, to, transfers) : await pairByWeights(from, to, sourceSide, outputSide);
+    sets.push({ name, source: sourceSide, output: outputSide, pairs, byWeights: !transfers });
+  }
+  return sets;
 }
 
 /** A note when the provenance names another source file than the one given (same fingerprint algorithm, other digest). */

@@ -1,7 +1,7 @@
 /** `surgery verify SOURCE OUTPUT [--obs OBS]`: run the transferred submodules of both on one probe and compare. */
 import type { CommandModule } from 'yargs';
 import { wantsColour } from '../../report/render-text.ts';
-import type { BackendChoice } from '../../model/backend.ts';
+import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
 import { printOutcome } from './plan.ts';
 
 interface VerifyArgs {
@@ -21,7 +21,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .positional('source', { type: 'string', demandOption: true, describe: 'the robomimic checkpoint the surgery started from' })
       .positional('output', { type: 'string', demandOption: true, describe: 'the checkpoint `surgery apply` wrote' })
       .option('obs', { type: 'string', describe: '.pth/.safetensors dict: image key → raw uint8 [B, To, H, W, C] (default: synthesised from shape_metadata)' })
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'wasm' as const, describe: 'TensorFlow.js backend' })
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: BACKEND_HELP })
       .option('format', { choices: ['md', 'json', 'text'] as const, default: 'text' as const, describe: 'report format' })
       .option('report', { type: 'string', describe: 'write the report to this file instead of stdout' }) as never,
   handler: async (args) => {
