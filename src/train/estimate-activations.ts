@@ -17,10 +17,11 @@ const GROUP_NORM_COPIES = 5;
 /** Tensors a Mish keeps per input element. */
 const MISH_COPIES = 3;
 /**
- * The backward pass's own working set on top of the kept forward tensors, as a share of them:
- * each layer's input gradient lives until the layer below has used it, and a convolution's
- * gradients build transposed and dilated copies. Measured on the wasm backend (bench/train.ts,
- * `--memory`): the step's peak over the forward tensors.
+ * The backward pass's own working set on top of the kept forward tensors, as a multiple of them:
+ * tfjs's `backpropagateGradients` frees no layer's output gradient until the whole pass is done,
+ * and a convolution's gradients build transposed and dilated copies. Measured as the peak
+ * `tf.memory()` of a wasm step of a narrow ResNet50 policy (test/train/plan-memory.test.ts): about
+ * four times the forward tensors at batch 1, 2 and 4.
  */
 export const BACKWARD_OVERHEAD = 3;
 
