@@ -1,7 +1,8 @@
 #!/bin/sh
 # Full-size LIBERO training on an NVIDIA device machine (PyTorch and Vulkan there, no Node): steps/s and
 # peak GPU memory of surgery on webgpu vs PyTorch CUDA, batch 16 and 64 (bench/train.ts prints the ratios).
-# Batch 64 needs ~106 GiB by the memory plan: use kind nvidia-h200.
+# By the memory plan batch 16 needs ~37 GiB and batch 64 ~140 GiB (tfjs keeps every activation gradient to the
+# end of the backward pass): on nvidia-h200 batch 64 is expected to fail, and its error is the measurement.
 #
 # Prepare here once (both ignored: `echo /.device-carry/ >> .git/info/exclude`), and the Vulkan loader debs
 # in .gl as the device README says:
