@@ -29,11 +29,11 @@ const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.u
 const arg = (name: string) => process.argv.includes(name);
 const backend = (process.argv[process.argv.indexOf('--backend') + 1] ?? 'wasm') as BackendChoice;
 
-function best(label: string, fn: () => void, rounds = ROUNDS): void {
+async function best(label: string, fn: () => unknown, rounds = ROUNDS): Promise<void> {
   let min = Infinity;
   for (let i = 0; i < rounds; i++) {
     const t = performance.now();
-    fn();
+    await fn();
     min = Math.min(min, performance.now() - t);
   }
   console.log(`  ${label.padEnd(34)} ${min.toFixed(0).padStart(7)} ms`);
@@ -56,20 +56,22 @@ function randomInputs(policy: Policy, batch: number): { obs: ObsBatch; noise: tf
   };
 }
 
-function timePolicy(policy: Policy, batch: number, sampling: boolean): void {
+async function timePolicy(policy: Policy, batch: number, sampling: boolean): Promise<void> {
   const { obs, noise, timesteps, actions } = randomInputs(policy, batch);
   const weights = policy.ema ?? policy.nets;
-  best(`encode obs (B=${batch})`, () => tf.tidy(() => void encodeObs(policy.config, policy.schema, weights, obs).dataSync()));
+  await best(`encode obs (B=${batch})`, () => tf.tidy(() => void encodeObs(policy.config, policy.schema, weights, obs).dataSync()));
   const cond = tf.tidy(() => tf.reshape(encodeObs(policy.config, policy.schema, weights, obs), [batch, -1]) as tf.Tensor2D);
   const sample = tf.tidy(() => tf.squeeze(tf.slice(noise, [0, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D);
-  best('UNet pass', () => tf.tidy(() => void predictNoise(policy.config, policy.schema, weights, sample, timesteps, cond).dataSync()));
+  await best('UNet pass', () => tf.tidy(() => void predictNoise(policy.config, policy.schema, weights, sample, timesteps, cond).dataSync()));
   if (sampling) {
-    best(`sample (${policy.config.scheduler.kind}, ${policy.config.scheduler.numInferenceTimesteps} steps)`, () =>
-      tf.tidy(() => void sampleActions(policy, weights, obs, { initialNoise: sample, perStepVarianceNoise: tf.randomNormal([policy.config.scheduler.numInferenceTimesteps - 1, ...sample.shape]) }).actions.dataSync()),
-    );
+    await best(`sample (${policy.config.scheduler.kind}, ${policy.config.scheduler.numInferenceTimesteps} steps)`, async () => {
+      const variance = tf.randomNormal([policy.config.scheduler.numInferenceTimesteps - 1, ...sample.shape]) as tf.Tensor4D;
+      const r = await sampleActions(policy, weights, obs, { initialNoise: sample, perStepVarianceNoise: variance });
+      tf.dispose([variance, r.trajectory, r.actions]);
+    });
   }
-  best(`loss + gradients (${policy.config.noiseSamples}×B rows)`, () => {
-    const r = lossAndGrads(policy, { obs, actions }, { noise, timesteps });
+  await best(`loss + gradients (${policy.config.noiseSamples}×B rows)`, async () => {
+    const r = await lossAndGrads(policy, { obs, actions }, { noise, timesteps });
     for (const g of r.grads) g?.dispose();
   });
   tf.dispose([...obs.values(), noise, actions, cond, sample]);
@@ -81,7 +83,7 @@ for (const name of ['fork_droid_tiny', 'fork_libero_tiny', 'upstream_libero_tiny
   const t = performance.now();
   const { policy } = await loadPolicy(`${REFERENCE}${name}.ckpt.pth`);
   console.log(`${name}: load ${(performance.now() - t).toFixed(0)} ms`);
-  timePolicy(policy, 2, true);
+  await timePolicy(policy, 2, true);
   disposePolicy(policy);
 }
 if (arg('--full')) {
@@ -92,6 +94,6 @@ if (arg('--full')) {
   const nets = createWeights(schema, initialValues(schema, createRng(0)), true);
   console.log(`full-size DROID: fresh weights ${(performance.now() - t).toFixed(0)} ms`);
   const policy = buildPolicy(config, nets, null);
-  timePolicy(policy, 1, false);
+  await timePolicy(policy, 1, false);
   disposePolicy(policy);
 }

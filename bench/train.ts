@@ -68,12 +68,12 @@ async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['
     step: 0,
     rng: createRng(0),
   };
-  trainStep(state, batch);
+  await trainStep(state, batch);
   let loss = NaN;
   const started = performance.now();
   // tf.profile only records each kernel's shapes and byte counts; it adds no synchronisation.
-  const profile = await tf.profile(() => {
-    for (let i = 0; i < count; i++) loss = trainStep(state, batch).loss;
+  const profile = await tf.profile(async () => {
+    for (let i = 0; i < count; i++) loss = (await trainStep(state, batch)).loss;
   });
   const stepsPerSecond = count / ((performance.now() - started) / 1000);
   for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);

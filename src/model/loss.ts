@@ -51,19 +51,16 @@ export interface LossAndGrads {
 }
 
 /** Returns the loss and the gradients of every trainable `model.nets` parameter. */
-export function lossAndGrads(policy: Policy, batch: TrainBatch, draws: LossDraws, options: EncodeOptions = {}): LossAndGrads {
+export async function lossAndGrads(policy: Policy, batch: TrainBatch, draws: LossDraws, options: EncodeOptions = {}): Promise<LossAndGrads> {
   registerModelGradients();
   const trainable = policy.schema.params.filter((p) => p.trainable);
   const vars = trainable.map((p) => policy.nets.tensors[p.id]!);
   const { value, grads } = tf.variableGrads(() => computeLoss(policy, batch, draws, options), vars);
   const out: (tf.Tensor | null)[] = policy.schema.params.map(() => null);
-  let sum = 0;
-  trainable.forEach((p, i) => {
-    const g = grads[vars[i]!.name]!;
-    out[p.id] = g;
-    sum += tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]!);
-  });
-  const loss = value.dataSync()[0]!;
-  value.dispose();
-  return { loss, grads: out, gradNormsSquaredSum: sum };
+  trainable.forEach((p, i) => (out[p.id] = grads[vars[i]!.name]!));
+  // Each squared norm is summed on the host in float64, as robomimic sums Python floats.
+  const squares = tf.tidy(() => tf.stack([value, ...trainable.map((p) => tf.sum(tf.square(out[p.id]!)))]));
+  const [loss, ...norms] = await squares.data();
+  tf.dispose([value, squares]);
+  return { loss: loss!, grads: out, gradNormsSquaredSum: norms.reduce((a, b) => a + b, 0) };
 }

@@ -49,9 +49,10 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inHW: [number, nu
     let tailW = inHW[1] - ow * sw;
     let d: tf.Tensor4D = dy;
     if (sh > 1 || sw > 1) {
-      // Interleave zeros by padding a trailing unit axis after each spatial axis.
-      const spread = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, o]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-      d = tf.reshape(spread, [n, oh * sh, ow * sw, o]);
+      // Interleave zeros by padding a unit axis after each spatial axis, one axis at a time: pads
+      // of rank 5 and more do not compile on webgpu (tfjs 4.22 indexes its vec5/vec6 structs).
+      if (sw > 1) d = tf.reshape(tf.pad(tf.reshape(d, [n * oh, ow, 1, o]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]), [n, oh, ow * sw, o]);
+      if (sh > 1) d = tf.reshape(tf.pad(tf.reshape(d, [n, oh, 1, ow * sw * o]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [n, oh * sh, ow * sw, o]);
       if (tailH < 0 || tailW < 0) {
         // Only a kernel narrower than its stride: the last skipped input row or column is not there.
         d = tf.slice(d, [0, 0, 0, 0], [-1, oh * sh + Math.min(tailH, 0), ow * sw + Math.min(tailW, 0), -1]);

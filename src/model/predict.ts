@@ -55,11 +55,8 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
     const obs = obsBatchFromRaw(policy.config, raw, options.obs);
     const batch = [...obs.values()][0]!.shape[0]!;
     const noise = options.noise ? await readNoise(policy, options.noise, batch) : drawNoise(policy, batch, options.seed);
-    const [trajectory, actions] = tf.tidy(() => {
-      const r = sampleActions(policy, inferenceWeights(policy), obs, noise);
-      return [r.trajectory, r.actions];
-    });
-    const result = { trajectory: toArray(trajectory), actions: toArray(actions) };
+    const { trajectory, actions } = await sampleActions(policy, inferenceWeights(policy), obs, noise);
+    const result = { trajectory: await toArray(trajectory), actions: await toArray(actions) };
     tf.dispose([trajectory, actions]);
     tf.dispose([...obs.values(), noise.initialNoise, ...(noise.perStepVarianceNoise ? [noise.perStepVarianceNoise] : [])]);
     const prediction: Prediction = { ...result, actionsUnnormalized: unnormalize(policy, checkpoint, result.actions), backendNote: backend.note };
@@ -70,8 +67,8 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
   }
 }
 
-function toArray(t: tf.Tensor): Array3 {
-  return { shape: [...t.shape], data: new Float32Array(t.dataSync() as Float32Array) };
+async function toArray(t: tf.Tensor): Promise<Array3> {
+  return { shape: [...t.shape], data: new Float32Array((await t.data()) as Float32Array) };
 }
 
 /** Reads every tensor of a dict file (the root, or the root's `obs` dict when present). */

@@ -81,11 +81,13 @@ export function weightsFromStateDict(schema: PolicySchema, tensors: Map<string, 
 }
 
 /** Returns the state dict of these weights in PyTorch layout; aliased keys share one `TorchTensor`. */
-export function stateDictFromWeights(schema: PolicySchema, weights: PolicyWeights): Map<string, TorchTensor> {
-  const perParam = schema.params.map((param) => {
-    const data = weights.tensors[param.id]!.dataSync() as Float32Array;
-    return { shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(data)) };
-  });
+export async function stateDictFromWeights(schema: PolicySchema, weights: PolicyWeights): Promise<Map<string, TorchTensor>> {
+  const perParam = await Promise.all(
+    schema.params.map(async (param) => {
+      const data = (await weights.tensors[param.id]!.data()) as Float32Array;
+      return { shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(data)) };
+    }),
+  );
   return new Map(schema.entries.map(({ key, param }) => [key, perParam[param.id]!]));
 }
 

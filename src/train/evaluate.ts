@@ -13,16 +13,19 @@ import type { Rng } from '../random/rng.ts';
 import { batchTensors } from './train-step.ts';
 
 /** Returns the loss of `batch` without updating anything (robomimic `train_on_batch(validate=True)`). */
-export function validationLoss(policy: Policy, batch: Batch, rng: Rng): number {
+export async function validationLoss(policy: Policy, batch: Batch, rng: Rng): Promise<number> {
   const { config } = policy;
   const [B, Tp, ac] = batch.actions.shape as [number, number, number];
   const S = config.noiseSamples;
-  return tf.tidy(() => {
+  const loss = tf.tidy(() => {
     const inputs = batchTensors(batch);
     const noise = tf.tensor4d(rng.normal(S * B * Tp * ac), [S, B, Tp, ac]);
     const timesteps = Array.from({ length: B }, () => rng.int(config.scheduler.numTrainTimesteps));
-    return computeLoss(policy, inputs, { noise, timesteps }).dataSync()[0]!;
+    return computeLoss(policy, inputs, { noise, timesteps });
   });
+  const [value] = await loss.data();
+  loss.dispose();
+  return value!;
 }
 
 /** Mean squared error of sampled actions against the batch's actions. */
@@ -34,20 +37,20 @@ export interface ActionError {
 }
 
 /** Returns how far EMA-sampled actions are from the demonstrations in `batch` (normalised space). */
-export function sampledActionError(policy: Policy, batch: Batch, rng: Rng): ActionError {
+export async function sampledActionError(policy: Policy, batch: Batch, rng: Rng): Promise<ActionError> {
   const { config } = policy;
   const [B, Tp, ac] = batch.actions.shape as [number, number, number];
-  return tf.tidy(() => {
-    const inputs = batchTensors(batch);
-    const initialNoise = tf.tensor3d(rng.normal(B * Tp * ac), [B, Tp, ac]);
-    const steps = inferenceTimesteps(config.scheduler).length;
-    const perStepVarianceNoise = config.scheduler.kind === 'ddpm' ? tf.tensor4d(rng.normal((steps - 1) * B * Tp * ac), [steps - 1, B, Tp, ac]) : undefined;
-    const { trajectory } = sampleActions(policy, inferenceWeights(policy), inputs.obs, { initialNoise, perStepVarianceNoise });
+  const inputs = batchTensors(batch);
+  const initialNoise = tf.tensor3d(rng.normal(B * Tp * ac), [B, Tp, ac]);
+  const steps = inferenceTimesteps(config.scheduler).length;
+  const perStepVarianceNoise = config.scheduler.kind === 'ddpm' ? tf.tensor4d(rng.normal((steps - 1) * B * Tp * ac), [steps - 1, B, Tp, ac]) : undefined;
+  const sampled = await sampleActions(policy, inferenceWeights(policy), inputs.obs, { initialNoise, perStepVarianceNoise });
+  const errors = tf.tidy(() => {
     const start = config.horizon.observation - 1;
     const executed = (t: tf.Tensor3D) => tf.slice(t, [0, start, 0], [-1, config.horizon.action, -1]);
-    return {
-      trajectoryMse: tf.mean(tf.squaredDifference(trajectory, inputs.actions)).dataSync()[0]!,
-      executedMse: tf.mean(tf.squaredDifference(executed(trajectory), executed(inputs.actions))).dataSync()[0]!,
-    };
+    return tf.stack([tf.mean(tf.squaredDifference(sampled.trajectory, inputs.actions)), tf.mean(tf.squaredDifference(executed(sampled.trajectory), executed(inputs.actions)))]);
   });
+  const [trajectoryMse, executedMse] = await errors.data();
+  tf.dispose([errors, sampled.trajectory, sampled.actions, initialNoise, ...(perStepVarianceNoise ? [perStepVarianceNoise] : []), inputs.actions, ...inputs.obs.values()]);
+  return { trajectoryMse: trajectoryMse!, executedMse: executedMse! };
 }

@@ -119,7 +119,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
       const evalRng = createRng((train.seed * 1000003 + epoch) >>> 0);
       const valid = validDataset ? await evaluateLoss(state, validDataset, train, evalRng) : null;
       const errorBatch = (validDataset ?? dataset).samples.slice(0, Math.min(train.batchSize, 8));
-      const actionError = sampledActionError(policy, await inlineReader(validDataset ?? dataset).read(errorBatch), evalRng);
+      const actionError = await sampledActionError(policy, await inlineReader(validDataset ?? dataset).read(errorBatch), evalRng);
       lastValid = valid;
       if (valid !== null && (bestValid === null || valid <= bestValid)) bestValid = valid;
       await log.epoch({ epoch, step: state.step, train_loss_last: lastLoss, valid_loss: valid, sample_action_mse: actionError.trajectoryMse, sample_action_mse_executed: actionError.executedMse, lr: state.baseLr });
@@ -163,7 +163,7 @@ async function runEpoch(state: TrainerState, reader: BatchReader, sampler: Retur
     if (k + 1 < steps) pending = reader.read(sampler.next());
     let result;
     try {
-      result = trainStep(state, batch);
+      result = await trainStep(state, batch);
     } catch (error) {
       if (!(error instanceof NonFiniteLossError)) throw error;
       const demos = [...new Set(error.refs.map((r) => `${r.demo} (t=${r.t})`))].slice(0, 12).join(', ');
@@ -191,7 +191,7 @@ async function evaluateLoss(state: TrainerState, dataset: SequenceDataset, train
   const reader = inlineReader(dataset);
   sampler.startEpoch();
   let sum = 0;
-  for (let k = 0; k < steps; k++) sum += validationLoss(state.policy, await reader.read(sampler.next()), rng);
+  for (let k = 0; k < steps; k++) sum += await validationLoss(state.policy, await reader.read(sampler.next()), rng);
   return sum / steps;
 }
 

@@ -34,7 +34,7 @@ export interface SaveRequest {
  * checkpoint at least that recent.
  */
 export async function saveTrainingCheckpoint(request: SaveRequest): Promise<string> {
-  const tree = checkpointTree(trainingCheckpoint(request));
+  const tree = checkpointTree(await trainingCheckpoint(request));
   const last = join(request.out, 'last.pth');
   // Written under the final name's archive folder `model_epoch_<N>`, so both files are byte-identical.
   await writeCheckpoint(last, tree, { format: 'torch-zip', archiveName: `model_epoch_${request.epoch}` });
@@ -46,16 +46,18 @@ export async function saveTrainingCheckpoint(request: SaveRequest): Promise<stri
 }
 
 /** Returns the checkpoint contents for the trainer's current state. */
-export function trainingCheckpoint(request: SaveRequest): TrainingCheckpoint {
+export async function trainingCheckpoint(request: SaveRequest): Promise<TrainingCheckpoint> {
   const { state, dataset, train } = request;
   const { policy } = state;
   const trainable = policy.schema.params.filter((p) => p.trainable);
-  const slots: (OptimizerSlotSnapshot | null)[] = trainable.map((param) => {
-    const slot = state.slots[param.id];
-    if (!slot) return null;
-    const host = (v: typeof slot.expAvg) => ({ shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(v.dataSync())) });
-    return { step: slot.step, expAvg: host(slot.expAvg), expAvgSq: host(slot.expAvgSq) };
-  });
+  const slots: (OptimizerSlotSnapshot | null)[] = await Promise.all(
+    trainable.map(async (param) => {
+      const slot = state.slots[param.id];
+      if (!slot) return null;
+      const host = async (v: typeof slot.expAvg) => ({ shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(await v.data())) });
+      return { step: slot.step, expAvg: await host(slot.expAvg), expAvgSq: await host(slot.expAvgSq) };
+    }),
+  );
   const shapes = shapeMetadata(dataset);
   return {
     configText: JSON.stringify(effectiveConfig(request.json, train, request.sources), null, 4),
@@ -63,8 +65,8 @@ export function trainingCheckpoint(request: SaveRequest): TrainingCheckpoint {
     // Upstream v0.5 also records use_depths; the fork does not.
     shapeMetadata: { ...shapes, useDepths: policy.config.code === 'upstream' ? false : null },
     actionNormalization: dataset.actionNormalization,
-    nets: stateDictFromWeights(policy.schema, policy.nets),
-    ema: policy.ema ? stateDictFromWeights(policy.schema, policy.ema) : null,
+    nets: await stateDictFromWeights(policy.schema, policy.nets),
+    ema: policy.ema ? await stateDictFromWeights(policy.schema, policy.ema) : null,
     optimizer: { config: state.optimizer, baseLr: state.baseLr, slots },
     scheduler: state.schedule.kind === 'constant' ? null : { schedule: state.schedule, lastEpoch: state.schedulerEpoch },
     epoch: request.epoch,

@@ -69,7 +69,7 @@ export function isFrozen(state: TrainerState, id: number): boolean {
 }
 
 /** Runs one training step on `batch`, updating `state` in place. */
-export function trainStep(state: TrainerState, batch: Batch): StepResult {
+export async function trainStep(state: TrainerState, batch: Batch): Promise<StepResult> {
   const { policy } = state;
   const { config } = policy;
   registerModelGradients();
@@ -89,11 +89,11 @@ export function trainStep(state: TrainerState, batch: Batch): StepResult {
     const gradList = live.map((_, i) => grads[vars[i]!.name]!);
     // One read back per step, for the loss and the gradient norms together: it is the step's only
     // synchronisation with the backend (on a GPU each read waits for the queued work).
-    const [loss, gradNorms] = tf.tidy(() => {
-      const norms = gradList.length ? tf.addN(gradList.map((g) => tf.sum(tf.square(g)))) : tf.scalar(0);
-      return Array.from(tf.stack([value, norms]).dataSync()) as [number, number];
-    });
-    value.dispose();
+    // Squared norms stacked, then summed: webgpu's AddN binds every input at once, and a few
+    // hundred exceed its storage-buffer limit (8 per shader on lavapipe).
+    const readBack = tf.tidy(() => tf.stack([value, gradList.length ? tf.sum(tf.stack(gradList.map((g) => tf.sum(tf.square(g))))) : tf.scalar(0)]));
+    const [loss, gradNorms] = (await readBack.data()) as Float32Array;
+    tf.dispose([value, readBack]);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorms)) {
       tf.dispose(gradList);
       throw new NonFiniteLossError(state.step + 1, Number.isFinite(loss) ? gradNorms : loss, batch.refs);

@@ -1,7 +1,7 @@
 /**
  * `surgery predict`: real observation and noise files (written by torch from the parity data) give
  * robomimic's trajectory and actions; unnormalised actions follow action_normalization_stats; bad
- * input names the key and the shape it needs.
+ * input names the key and the shape it needs; `--backend webgpu` gives robomimic's trajectories too.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
-import { isTensor } from '../../src/checkpoint/py-value.ts';
+import { getAtPath, isTensor } from '../../src/checkpoint/py-value.ts';
+import { readTensorAsFloat32 } from '../../src/checkpoint/read-tensor.ts';
 import { InputError } from '../../src/input-error.ts';
 import { predict, type Prediction } from '../../src/model/predict.ts';
 import { createCli } from '../../src/cli/create-cli.ts';
 import { UsageError } from '../../src/cli/exit-codes.ts';
+import { selectBackend } from '../../src/model/backend.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
+import { hasWebGpu } from '../support/webgpu.ts';
 import { assertAbsClose, Reference, REFERENCE_DIR, TRAJECTORY_ABS } from './reference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-predict-'));
@@ -22,6 +25,7 @@ const NAMES = ['fork_droid_tiny', 'upstream_libero_tiny'] as const;
 const inputs = (name: string) => ({ obs: join(dir, `${name}.obs.pth`), noise: join(dir, `${name}.noise.pth`) });
 const badObs = join(dir, 'bad.obs.pth');
 const results = new Map<string, Prediction>();
+const webgpuTest = hasWebGpu ? test : test.skip;
 
 test.before(() => {
   if (!hasTorch) return;
@@ -53,8 +57,8 @@ if (hasTorch) {
       const p = await predict({ checkpoint: `${REFERENCE_DIR}${name}.ckpt.pth`, ...inputs(name), out, seed: 0, backend: 'wasm' });
       results.set(name, p);
       const ref = await Reference.open(`${name}.parity.pth`);
-      assertAbsClose(p.trajectory.data, await ref.tensor(['eval', 'ema', 'sampling', 'trajectory']), TRAJECTORY_ABS, 'trajectory');
-      assertAbsClose(p.actions.data, await ref.tensor(['eval', 'ema', 'sampling', 'actions_Ta']), TRAJECTORY_ABS, 'actions');
+      await assertAbsClose(p.trajectory.data, await ref.tensor(['eval', 'ema', 'sampling', 'trajectory']), TRAJECTORY_ABS, 'trajectory');
+      await assertAbsClose(p.actions.data, await ref.tensor(['eval', 'ema', 'sampling', 'actions_Ta']), TRAJECTORY_ABS, 'actions');
       if (ext === 'json') {
         const parsed = JSON.parse(readFileSync(out, 'utf8'));
         assert.equal([parsed.trajectory.length, parsed.trajectory[0].length, parsed.actions_unnormalized[1][7].length], [2, 16, 10]);
@@ -78,7 +82,29 @@ if (hasTorch) {
       let c = 0;
       for (const part of parts) for (let j = 0; j < part.shape[1]!; j++) want[t * 10 + c++] = part.data[t * part.shape[1]! + j]!;
     }
-    assertAbsClose(p.actionsUnnormalized.data.slice(0, 80), { shape: [80], data: want }, TRAJECTORY_ABS, 'unnormalized sample 0');
+    await assertAbsClose(p.actionsUnnormalized.data.slice(0, 80), { shape: [80], data: want }, TRAJECTORY_ABS, 'unnormalized sample 0');
+  });
+
+  webgpuTest('CLI: `surgery predict --backend webgpu` gives robomimic\'s trajectories for both fixtures (DDIM 10, DDPM 100 steps)', async () => {
+    for (const name of NAMES) {
+      const out = join(dir, `${name}.webgpu.pth`);
+      const { obs, noise } = inputs(name);
+      const printed = console.log;
+      console.log = () => undefined;
+      try {
+        await createCli(['predict', `${REFERENCE_DIR}${name}.ckpt.pth`, '--obs', obs, '--noise', noise, '--out', out, '--backend', 'webgpu']).parseAsync();
+      } finally {
+        console.log = printed;
+        await selectBackend('wasm');
+      }
+      const written = await openCheckpoint(out);
+      const ref = await Reference.open(`${name}.parity.pth`);
+      for (const [key, path] of [['trajectory', 'trajectory'], ['actions', 'actions_Ta']] as const) {
+        const t = getAtPath(written.root, [key]);
+        assert.ok(isTensor(t));
+        await assertAbsClose(await readTensorAsFloat32(t), await ref.tensor(['eval', 'ema', 'sampling', path]), TRAJECTORY_ABS, `${name} webgpu ${key}`);
+      }
+    }
   });
 
   test('a wrong observation shape is an InputError naming the key and the shape needed', async () => {

@@ -35,7 +35,7 @@ test('each torchvision colour op alone', async () => {
   ];
   for (const [name, op] of ops) {
     const got = tf.tidy(() => chw(op(input)));
-    assertClose(got, await ref.tensor([...base, 'color_single_ops', name]), COLOR_TOL, name);
+    await assertClose(got, await ref.tensor([...base, 'color_single_ops', name]), COLOR_TOL, name);
     got.dispose();
   }
 });
@@ -47,7 +47,7 @@ test('ColorRandomizer with the recorded factors and application order', async ()
     { brightness: factors[b * 4]!, contrast: factors[b * 4 + 1]!, saturation: factors[b * 4 + 2]!, hue: factors[b * 4 + 3]!, order: Array.from(order.slice(b * 4, b * 4 + 4)) },
   ]);
   const got = tf.tidy(() => chw(applyColorJitter(input, draws)));
-  assertClose(got, await ref.tensor([...base, 'color_output']), COLOR_TOL, 'color_output');
+  await assertClose(got, await ref.tensor([...base, 'color_output']), COLOR_TOL, 'color_output');
   got.dispose();
 });
 
@@ -69,7 +69,7 @@ test('CropRandomizer in train mode crops at the recorded top-left offsets', asyn
     const crops = cropAt(frames, [[[crop.data[0]!, crop.data[1]!]], [[crop.data[2]!, crop.data[3]!]]], 116, 116);
     return tf.slice(chw(crops), [0, 0, 0, 0], [-1, -1, 4, -1]);
   });
-  assertClose(got, want, 1e-7, 'crop rows');
+  await assertClose(got, want, 1e-7, 'crop rows');
   got.dispose();
 });
 

@@ -50,9 +50,9 @@ export class Reference {
   }
 }
 
-/** Largest |a − b| over all elements, after checking shapes agree. */
-export function maxAbsDiff(got: tf.Tensor | Float32Array, want: RefTensor, label: string): number {
-  const data = got instanceof Float32Array ? got : (got.dataSync() as Float32Array);
+/** Largest |a − b| over all elements, after checking shapes agree (read asynchronously, as webgpu needs). */
+export async function maxAbsDiff(got: tf.Tensor | Float32Array, want: RefTensor, label: string): Promise<number> {
+  const data = got instanceof Float32Array ? got : ((await got.data()) as Float32Array);
   if (!(got instanceof Float32Array)) assert.equal(got.shape, want.shape, `${label}: shape`);
   assert.is(data.length, want.data.length, `${label}: element count`);
   let max = 0;
@@ -61,14 +61,14 @@ export function maxAbsDiff(got: tf.Tensor | Float32Array, want: RefTensor, label
 }
 
 /** Asserts the max error relative to the reference's largest magnitude is within `rel`. */
-export function assertClose(got: tf.Tensor | Float32Array, want: RefTensor, rel: number, label: string): void {
+export async function assertClose(got: tf.Tensor | Float32Array, want: RefTensor, rel: number, label: string): Promise<void> {
   const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
-  const err = maxAbsDiff(got, want, label) / scale;
+  const err = (await maxAbsDiff(got, want, label)) / scale;
   assert.ok(err <= rel, `${label}: relative error ${err.toExponential(2)} exceeds ${rel}`);
 }
 
 /** Asserts the max absolute error is within `abs`. */
-export function assertAbsClose(got: tf.Tensor | Float32Array, want: RefTensor, abs: number, label: string): void {
-  const err = maxAbsDiff(got, want, label);
+export async function assertAbsClose(got: tf.Tensor | Float32Array, want: RefTensor, abs: number, label: string): Promise<void> {
+  const err = await maxAbsDiff(got, want, label);
   assert.ok(err <= abs, `${label}: absolute error ${err.toExponential(2)} exceeds ${abs}`);
 }

@@ -36,14 +36,14 @@ test('VisualCore(ResNet50Conv) matches the fork fixture key by key and layer by 
     const x = tf.transpose(tf.tensor4d(input.data, input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
     return visualCoreForward(RGB, (k) => weights.tensors[schema.byKey.get(k)!.id]!, x, (name, t) => taps.set(name, tf.keep(t)));
   });
-  assertClose(out, await ref.tensor(['output']), SINGLE_PASS_REL, 'output');
+  await assertClose(out, await ref.tensor(['output']), SINGLE_PASS_REL, 'output');
   const activations = ref.value(['activations']);
   assert.ok(isDict(activations));
   for (const name of activations.entries.keys()) {
     const t = taps.get(String(name));
     assert.ok(t, `no activation ${String(name)}`);
     const got = t.rank === 4 ? tf.transpose(t, [0, 3, 1, 2]) : t;
-    assertClose(got, await ref.tensor(['activations', String(name)]), SINGLE_PASS_REL, String(name));
+    await assertClose(got, await ref.tensor(['activations', String(name)]), SINGLE_PASS_REL, String(name));
     if (got !== t) got.dispose();
   }
   tf.dispose([out, ...taps.values(), ...weights.tensors]);

@@ -22,7 +22,7 @@ async function actionError(checkpoint: string, dataPath: string): Promise<number
   const { policy } = await loadPolicy(checkpoint);
   const train = validateTrainConfig(tinyConfigJson(), 'tiny.json', { data: [dataPath] });
   const ds = await openSequenceDataset(train.sources, train.dataSpec);
-  const error = sampledActionError(policy, readBatch(ds, [...ds.samples, ...ds.samples, ...ds.samples, ...ds.samples]), createRng(99)).trajectoryMse;
+  const error = (await sampledActionError(policy, readBatch(ds, [...ds.samples, ...ds.samples, ...ds.samples, ...ds.samples]), createRng(99))).trajectoryMse;
   ds.close();
   disposePolicy(policy);
   return error;

@@ -70,7 +70,7 @@ export async function writeTinyRun(dir: string, options: { lengths?: number[]; m
   const config = narrow(validatePolicyConfig(json, configPath, { acDim: 7, allShapes: new Map(allShapes) }).config);
   const schema = policySchema(config);
   const nets = createWeights(schema, initialValues(schema, createRng(11)), true);
-  const state = stateDictFromWeights(schema, nets);
+  const state = await stateDictFromWeights(schema, nets);
   disposeWeights(nets);
   const initPath = join(dir, 'tiny-init.pth');
   const tree = checkpointTree({

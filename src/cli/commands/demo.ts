@@ -1,6 +1,6 @@
 /** `surgery demo [--out DIR]`: the whole DROID → LIBERO story on bundled inputs (offline, a few minutes on a CPU). */
 import type { CommandModule } from 'yargs';
-import type { BackendChoice } from '../../model/backend.ts';
+import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
 import { DEMO_DEFAULTS } from '../../demo/demo-defaults.ts';
 import { EXIT, ExitWith } from '../exit-codes.ts';
 
@@ -19,7 +19,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('out', { type: 'string', default: DEMO_DEFAULTS.out, describe: 'output folder (emptied if an earlier demo made it)' })
       .option('epochs', { type: 'number', default: DEMO_DEFAULTS.epochs, describe: 'training epochs' })
       .option('steps-per-epoch', { type: 'number', default: DEMO_DEFAULTS.stepsPerEpoch, describe: 'training steps per epoch' })
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend; auto = tfjs-node(-gpu) when installed, else wasm' })
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: BACKEND_HELP })
       .check((args) => {
         for (const name of ['epochs', 'steps-per-epoch'] as const) {
           if (!Number.isInteger(args[name]) || args[name] < 1) throw new Error(`--${name} must be a positive integer, not ${args[name]}.`);

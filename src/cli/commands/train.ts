@@ -1,6 +1,6 @@
 /** `surgery train --config C.json --data FILE.hdf5...`: finetune a diffusion policy on LIBERO/robomimic demonstrations. */
 import type { CommandModule } from 'yargs';
-import type { BackendChoice } from '../../model/backend.ts';
+import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
 import { EXIT, ExitWith } from '../exit-codes.ts';
 
 export interface TrainArgs {
@@ -33,7 +33,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('epochs', { type: 'number', describe: 'train.num_epochs' })
       .option('steps-per-epoch', { type: 'number', describe: 'experiment.epoch_every_n_steps (default: one pass over the data)' })
       .option('batch-size', { type: 'number', describe: 'train.batch_size' })
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend; auto = tfjs-node(-gpu) when installed, else wasm' })
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: BACKEND_HELP })
       .option('seed', { type: 'number', describe: 'train.seed' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue from OUT/last.pth (same step count, optimizer and random state)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
