@@ -1,16 +1,20 @@
 /**
- * Training speed of `surgery train`'s step (loss, gradients, Adam, EMA) on the backend in use, for
- * the tiny LIBERO fork model (reference checkpoint, real data windows) and the full-size DROID
- * network (fresh weights, synthetic batch), next to a PyTorch CPU reference of the same
- * architecture and batch (`bench/reference/diffusion_policy_reference.py`, run with
- * /usr/bin/python3 when it has torch). For the tiny model the reference first loads the same
+ * Training speed of `surgery train`'s step (loss, gradients, Adam, EMA), each next to a PyTorch
+ * reference of the same architecture and batch run in the same invocation
+ * (`bench/reference/diffusion_policy_reference.py`, /usr/bin/python3), printed as a ratio: the
+ * tiny LIBERO fork model (reference checkpoint, real data windows) on `--backend`, and the
+ * full-size LIBERO network (fresh weights, synthetic batch) on `--full-backend`, with its memory
+ * plan (src/train/plan-memory.ts) against the peak `tf.memory()` the timed steps reached. A step
+ * the plan refuses is reported, not run. For the tiny model the reference first loads the same
  * checkpoint with `load_state_dict(strict=True)`, which shows the two architectures match key for key.
+ * The reference does no colour jitter; ours does (robomimic's ColorRandomizer is in both configs).
  *
- *   node --import tsx bench/train.ts [--backend wasm|cpu|tensorflow] [--steps N] [--batch B] [--full-batch B] [--no-full]
+ *   node --import tsx bench/train.ts [--backend wasm|cpu|webgpu] [--full-backend B] [--steps N] [--full-steps N]
+ *     [--batch B] [--full-batch B] [--no-tiny] [--no-full] [--torch-device cpu|cuda]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,23 +24,37 @@ import { initialValues } from '../src/model/init-weights.ts';
 import { loadPolicy } from '../src/model/load-policy.ts';
 import { buildPolicy, disposePolicy, type Policy } from '../src/model/policy.ts';
 import { policySchema } from '../src/model/schema.ts';
-import { createWeights } from '../src/model/weights.ts';
+import { createWeights, numel } from '../src/model/weights.ts';
 import { openSequenceDataset } from '../src/data/sequence-dataset.ts';
 import { readBatch, type Batch } from '../src/data/read-batch.ts';
 import { validateTrainConfig } from '../src/train/train-config.ts';
 import { emaConfig } from '../src/train/ema.ts';
 import { createRng } from '../src/random/rng.ts';
 import { trainStep, type TrainerState } from '../src/train/train-step.ts';
+import { checkStepMemory, describeStepMemory, memoryBudget, type StepMemoryPlan } from '../src/train/plan-memory.ts';
+import { InputError } from '../src/input-error.ts';
 
 const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));
+const FULL_CONFIG = fileURLToPath(new URL('../examples/droid-to-libero/configs/full-size/libero.json', import.meta.url));
 const PY_REFERENCE = fileURLToPath(new URL('./reference/diffusion_policy_reference.py', import.meta.url));
 const option = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
 const backend = option('--backend', 'wasm') as BackendChoice;
+const fullBackend = option('--full-backend', backend) as BackendChoice;
 const steps = Number(option('--steps', '5'));
+const fullSteps = Number(option('--full-steps', String(steps)));
+const torchDevice = option('--torch-device', 'cpu');
 const dir = mkdtempSync(join(tmpdir(), 'surgery-bench-train-'));
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
-/** Times `steps` training steps after one warm-up step; returns steps/s. */
-async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer']): Promise<{ stepsPerSecond: number; loss: number }> {
+interface Timing {
+  stepsPerSecond: number;
+  loss: number;
+  /** The highest `tf.memory().numBytes` the timed steps reached. */
+  peakBytes: number;
+}
+
+/** Times `count` training steps after one warm-up step (which also makes the Adam moments). */
+async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer'], count: number): Promise<Timing> {
   const state: TrainerState = {
     policy,
     slots: policy.schema.params.map(() => null),
@@ -51,12 +69,15 @@ async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['
     rng: createRng(0),
   };
   await trainStep(state, batch);
-  const started = performance.now();
   let loss = NaN;
-  for (let i = 0; i < steps; i++) loss = (await trainStep(state, batch)).loss;
-  const stepsPerSecond = steps / ((performance.now() - started) / 1000);
+  const started = performance.now();
+  // tf.profile only records each kernel's shapes and byte counts; it adds no synchronisation.
+  const profile = await tf.profile(async () => {
+    for (let i = 0; i < count; i++) loss = (await trainStep(state, batch)).loss;
+  });
+  const stepsPerSecond = count / ((performance.now() - started) / 1000);
   for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
-  return { stepsPerSecond, loss };
+  return { stepsPerSecond, loss, peakBytes: profile.peakBytes };
 }
 
 /** The architecture description the Python reference builds its model from. */
@@ -84,18 +105,35 @@ function pythonSpec(config: PolicyConfig, batchSize: number, optimizer: TrainerS
   };
 }
 
-function runReference(name: string, spec: unknown, checkpoint?: string): string {
+interface Reference {
+  stepsPerSecond: number | null;
+  /** What ran, or why it failed. */
+  line: string;
+}
+
+function runReference(name: string, spec: unknown, count: number, checkpoint?: string): Reference {
   const specPath = join(dir, `${name}.spec.json`);
   writeFileSync(specPath, JSON.stringify(spec));
-  const args = [PY_REFERENCE, specPath, '--steps', String(steps), ...(checkpoint ? ['--checkpoint', checkpoint] : [])];
+  const args = [PY_REFERENCE, specPath, '--steps', String(count), '--device', torchDevice, ...(checkpoint ? ['--checkpoint', checkpoint] : [])];
   const result = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
-  if (result.status !== 0) return `PyTorch reference failed: ${(result.stderr || result.error?.message || '').trim().split('\n').slice(-3).join(' ')}`;
+  if (result.status !== 0) return { stepsPerSecond: null, line: `PyTorch reference failed: ${(result.stderr || result.error?.message || '').trim().split('\n').slice(-3).join(' ')}` };
   const lines = result.stdout.trim().split('\n');
-  const report = JSON.parse(lines[lines.length - 1]!) as { steps_per_s: number; threads: number; params: number };
-  return `${report.steps_per_s.toFixed(3)} steps/s (PyTorch CPU, ${report.threads} threads, ${report.params.toLocaleString()} params${checkpoint ? ', strict load of the same checkpoint ok' : ''})`;
+  const report = JSON.parse(lines[lines.length - 1]!) as { steps_per_s: number; threads: number; params: number; device: string; peak_bytes: number | null };
+  const where = report.device === 'cpu' ? `PyTorch CPU, ${report.threads} threads` : `PyTorch ${report.device}, peak ${gib(report.peak_bytes ?? 0)} (torch.cuda.max_memory_allocated)`;
+  return {
+    stepsPerSecond: report.steps_per_s,
+    line: `${report.steps_per_s.toFixed(4)} steps/s (${where}, ${report.params.toLocaleString()} params${checkpoint ? ', strict load of the same checkpoint ok' : ''})`,
+  };
+}
+
+/** The side-by-side line: ours, the reference, and ours as a multiple of it. */
+function compare(ours: number | null, oursOn: string, reference: Reference): string {
+  const ratio = ours !== null && reference.stepsPerSecond ? `  →  ${(ours / reference.stepsPerSecond).toFixed(2)}x PyTorch` : '';
+  return `  surgery ${ours === null ? 'not run' : `${ours.toFixed(4)} steps/s`} on ${oursOn}  |  ${reference.line}${ratio}`;
 }
 
 async function tiny(): Promise<void> {
+  await selectBackend(backend);
   const batchSize = Number(option('--batch', '8'));
   const name = 'fork_libero_tiny';
   const json = JSON.parse(readFileSync(join(REFERENCE, `${name}.config.json`), 'utf8'));
@@ -104,54 +142,70 @@ async function tiny(): Promise<void> {
   const batch = readBatch(ds, ds.samples.slice(0, batchSize));
   ds.close();
   const { policy } = await loadPolicy(join(REFERENCE, `${name}.ckpt.pth`));
-  const ours = await timeSteps(policy, batch, train.optimizer);
-  console.log(`tiny ${name} (B=${batchSize}, ${policy.config.noiseSamples} noise samples): ${ours.stepsPerSecond.toFixed(3)} steps/s on ${tf.getBackend()}`);
-  console.log(`  reference: ${runReference('tiny', pythonSpec(policy.config, batchSize, train.optimizer), join(REFERENCE, `${name}.ckpt.pth`))}`);
+  console.log(`tiny ${name} (B=${batchSize}, ${policy.config.noiseSamples} noise samples), load average ${load()}:`);
+  const ours = await timeSteps(policy, batch, train.optimizer, steps);
+  const reference = runReference('tiny', pythonSpec(policy.config, batchSize, train.optimizer), steps, join(REFERENCE, `${name}.ckpt.pth`));
+  console.log(compare(ours.stepsPerSecond, tf.getBackend(), reference));
   disposePolicy(policy);
 }
 
 async function full(): Promise<void> {
+  const selected = await selectBackend(fullBackend);
   const batchSize = Number(option('--full-batch', '2'));
-  const json = JSON.parse(readFileSync(join(REFERENCE, 'full_size', 'droid_rlds_config.json'), 'utf8'));
+  const json = JSON.parse(readFileSync(FULL_CONFIG, 'utf8'));
   const allShapes = new Map<string, number[]>([
-    ['robot_state/cartesian_position', [6]],
-    ['robot_state/gripper_position', [1]],
-    ['camera/image/varied_camera_1_left_image', [3, 128, 128]],
-    ['camera/image/varied_camera_2_left_image', [3, 128, 128]],
+    ['ee_pos', [3]],
+    ['ee_ori', [3]],
+    ['gripper_states', [2]],
+    ['agentview_rgb', [3, 128, 128]],
+    ['eye_in_hand_rgb', [3, 128, 128]],
   ]);
-  const { config } = validatePolicyConfig(json, 'droid_rlds_config.json', { acDim: 10, allShapes });
+  const { config } = validatePolicyConfig(json, FULL_CONFIG, { acDim: 7, allShapes });
   const schema = policySchema(config);
-  const nets = createWeights(schema, initialValues(schema, createRng(0)), true);
-  const ema = createWeights(schema, initialValues(schema, createRng(0)), false);
-  const policy = buildPolicy(config, nets, ema);
+  const optimizer = validateTrainConfig(json, FULL_CONFIG, { data: ['(synthetic batch, not read)'] }).optimizer;
+  const params = schema.params.filter((p) => p.trainable).reduce((n, p) => n + numel(p.shape), 0);
+  console.log(`full-size LIBERO (${params.toLocaleString()} params, B=${batchSize}, ${config.noiseSamples} noise samples), load average ${load()}:`);
+  const budget = memoryBudget(selected.name);
+  let plan: StepMemoryPlan | null = null;
+  try {
+    plan = checkStepMemory(config, schema, batchSize, selected.name, budget, FULL_CONFIG);
+    console.log(`  ${describeStepMemory(plan, budget)}`);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    console.log(`  refused on ${selected.name}: ${error.detail}`);
+  }
+  let ours: Timing | null = null;
+  if (plan) {
+    const policy = buildPolicy(config, createWeights(schema, initialValues(schema, createRng(0)), true), createWeights(schema, initialValues(schema, createRng(0)), false));
+    ours = await timeSteps(policy, syntheticBatch(config, batchSize), optimizer, fullSteps);
+    console.log(`  memory: estimated ${gib(plan.total)}, peak tf.memory().numBytes ${gib(ours.peakBytes)} (estimate / peak = ${(plan.total / ours.peakBytes).toFixed(2)})`);
+    disposePolicy(policy);
+  }
+  const reference = runReference('full', pythonSpec(config, batchSize, optimizer), fullSteps);
+  console.log(compare(ours?.stepsPerSecond ?? null, selected.name, reference));
+}
+
+/** A batch of uniform images and low-dim values and actions in [−1, 1], shaped as the data reader returns them. */
+function syntheticBatch(config: PolicyConfig, batchSize: number): Batch {
   const rng = createRng(1);
-  const To = config.horizon.observation;
-  const Tp = config.horizon.prediction;
+  const [To, Tp] = [config.horizon.observation, config.horizon.prediction];
   const obs: Batch['obs'] = {};
   for (const k of config.obsKeys) {
     const shape = k.modality === 'rgb' ? [batchSize, To, k.shape[1]!, k.shape[2]!, k.shape[0]!] : [batchSize, To, ...k.shape];
-    obs[k.key] = { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform()) };
+    obs[k.key] = { shape, data: Float32Array.from({ length: numel(shape) }, () => rng.uniform()) };
   }
-  const batch: Batch = { obs, actions: { shape: [batchSize, Tp, 10], data: Float32Array.from({ length: batchSize * Tp * 10 }, () => rng.uniform() * 2 - 1) }, refs: [] };
-  // The DROID config reads RLDS data; only its optimizer settings matter here.
-  const optimizer = validateTrainConfig(json, 'droid_rlds_config.json', { data: ['(rlds, not read)'] }).optimizer;
-  const params = schema.params.filter((p) => p.trainable).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-  console.log(`full-size DROID (${params.toLocaleString()} params, B=${batchSize}, ${config.noiseSamples} noise samples):`);
-  console.log(`  reference: ${runReference('full', pythonSpec(config, batchSize, optimizer))}`);
-  try {
-    const ours = await timeSteps(policy, batch, optimizer);
-    console.log(`  surgery train step: ${ours.stepsPerSecond.toFixed(4)} steps/s on ${tf.getBackend()}`);
-  } catch (error) {
-    // The wasm backend's 32-bit heap cannot hold nets + EMA + Adam moments + activations of this size.
-    console.log(`  surgery train step on ${tf.getBackend()} failed: ${(error as Error).message}`);
-  }
-  disposePolicy(policy);
+  const actions = { shape: [batchSize, Tp, config.acDim], data: Float32Array.from({ length: batchSize * Tp * config.acDim }, () => rng.uniform() * 2 - 1) };
+  return { obs, actions, refs: [] };
 }
 
-const selected = await selectBackend(backend);
-console.log(`backend ${selected.name}${selected.note ? ` (${selected.note})` : ''}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${steps} timed steps after one warm-up`);
+/** The machine is shared: every result says how loaded it was. */
+function load(): string {
+  return loadavg().map((l) => l.toFixed(1)).join(' ');
+}
+
+console.log(`bench/train.ts: ${steps} timed steps (tiny), ${fullSteps} (full size), each after one warm-up; ${cpus().length} CPUs`);
 try {
-  await tiny();
+  if (!process.argv.includes('--no-tiny')) await tiny();
   if (!process.argv.includes('--no-full')) await full();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ droid_policy_learning architecture so that its state dict has exactly the real k
 steps (forward, backward, Adam/AdamW, EMA) on the same model and batch size as the TypeScript trainer, and
 `load_state_dict(strict=True)` on a checkpoint proves the architecture matches key for key.
 
-    /usr/bin/python3 bench/reference/diffusion_policy_reference.py SPEC.json [--checkpoint CKPT] [--steps N]
+    /usr/bin/python3 bench/reference/diffusion_policy_reference.py SPEC.json [--checkpoint CKPT] [--steps N] [--device cuda]
 
 SPEC.json (written by bench/train.ts): code ('fork'|'upstream'), obs_keys [[key, 'rgb'|'low_dim', shape]],
 shared_cores {key: key}, backbone, stem, planes, pool (num_kp or null), feature_dim, crop [h, w], combine
@@ -212,7 +212,7 @@ class SinusoidalPosEmb(nn.Module):
 
     def forward(self, t):
         half = self.dim // 2
-        f = torch.exp(torch.arange(half) * -(math.log(10000) / (half - 1)))
+        f = torch.exp(torch.arange(half, device=t.device) * -(math.log(10000) / (half - 1)))
         e = t[:, None] * f[None, :]
         return torch.cat((e.sin(), e.cos()), -1)
 
@@ -282,20 +282,22 @@ def main():
     steps = int(args[args.index('--steps') + 1]) if '--steps' in args else 5
     torch.manual_seed(0)
     torch.set_num_threads(int(args[args.index('--threads') + 1]) if '--threads' in args else torch.get_num_threads())
+    device = torch.device(args[args.index('--device') + 1] if '--device' in args else 'cpu')
     nets = build(spec).float()
     if '--checkpoint' in args:
         ckpt = torch.load(args[args.index('--checkpoint') + 1])
         nets.load_state_dict(ckpt['model']['nets'], strict=True)
         print('checkpoint: load_state_dict(strict=True) ok', flush=True)
+    nets = nets.to(device)
     ema = {k: v.detach().clone() for k, v in nets.state_dict().items()}
     params = list(nets.parameters())
     opt = (torch.optim.AdamW if spec['optimizer'] == 'adamw' else torch.optim.Adam)(params, lr=spec['lr'], weight_decay=spec['weight_decay'])
     B, (To, Tp), S = spec['batch_size'], spec['horizon'], spec['noise_samples']
     obs = {}
     for key, kind, shape in spec['obs_keys']:
-        obs[key] = torch.rand(B * To, *shape) if kind == 'rgb' else torch.randn(B * To, *shape)
-    actions = torch.rand(B, Tp, spec['ac_dim']) * 2 - 1
-    acp = alphas_cumprod()
+        obs[key] = (torch.rand(B * To, *shape) if kind == 'rgb' else torch.randn(B * To, *shape)).to(device)
+    actions = (torch.rand(B, Tp, spec['ac_dim']) * 2 - 1).to(device)
+    acp = alphas_cumprod().to(device)
     enc = nets['policy']['obs_encoder']
     unet = nets['policy']['noise_pred_net']
     n_params = sum(p.numel() for p in params)
@@ -305,8 +307,8 @@ def main():
         image = next(shape for _, kind, shape in spec['obs_keys'] if kind == 'rgb')
         offsets = (int(torch.randint(0, image[1] - spec['crop'][0], ()).item()), int(torch.randint(0, image[2] - spec['crop'][1], ()).item()))
         feats = enc(obs, offsets).reshape(B, -1)
-        noise = torch.randn(S, B, Tp, spec['ac_dim'])
-        t = torch.randint(0, 100, (B,))
+        noise = torch.randn(S, B, Tp, spec['ac_dim'], device=device)
+        t = torch.randint(0, 100, (B,), device=device)
         a = acp[t].sqrt()[None, :, None, None]
         s = (1 - acp[t]).sqrt()[None, :, None, None]
         noisy = (a * actions[None] + s * noise).reshape(S * B, Tp, -1)
@@ -319,9 +321,12 @@ def main():
             sd = nets.state_dict()
             for k, v in ema.items():
                 v.mul_(0.99).add_(sd[k], alpha=0.01)
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
         if step > 0:  # the first step pays allocation costs
             times.append(time.perf_counter() - t0)
-    print(json.dumps({'params': n_params, 'steps_per_s': len(times) / sum(times), 'best_step_s': min(times), 'threads': torch.get_num_threads(), 'loss': float(loss)}))
+    print(json.dumps({'params': n_params, 'steps_per_s': len(times) / sum(times), 'best_step_s': min(times), 'threads': torch.get_num_threads(), 'loss': float(loss),
+                      'device': str(device), 'peak_bytes': torch.cuda.max_memory_allocated() if device.type == 'cuda' else None}))
 
 
 if __name__ == '__main__':

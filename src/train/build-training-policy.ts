@@ -35,6 +35,8 @@ export interface BuildRequest {
   train: TrainConfig;
   options: { init?: string; load: LoadMode; remap?: string; resume: boolean };
   out: string;
+  /** Called once the model's final shapes are known and before any weight tensor exists (the memory plan's refusal throws here). */
+  beforeAllocate?: (config: PolicyConfig, schema: PolicySchema) => void;
 }
 
 export interface BuiltTraining {
@@ -64,6 +66,7 @@ export async function buildTrainingPolicy(request: BuildRequest): Promise<BuiltT
     if (!netsDict) throw new InputError('load/no-state-dict', options.init, 'has no "model.nets" state dict; --init needs a robomimic checkpoint (e.g. the output of `surgery apply`).');
     config = configWithWidthsFrom(config, shapesOf(netsDict));
     const schema = policySchema(config);
+    request.beforeAllocate?.(config, schema);
     const dicts = ['model.nets', 'model.ema'].filter((name) => checkpoint.stateDicts.some((d) => d.name === name));
     const check = await checkInitLoad(options.init, schema, options.load, dicts);
     if (!check.ok) throw new InputError('load/failed', options.init, `does not load into the model of this config (--load ${options.load}):\n${check.report}`);
@@ -77,6 +80,7 @@ export async function buildTrainingPolicy(request: BuildRequest): Promise<BuiltT
     if (!options.remap) hints = await hintsFromProvenance(getAtPath(checkpoint.root, [PROVENANCE_KEY]), messages);
   } else {
     const schema = policySchema(config);
+    request.beforeAllocate?.(config, schema);
     nets = createWeights(schema, initialValues(schema, createRng(train.seed)), true);
     messages.push(`init: fresh weights (PyTorch default initialisers, seed ${train.seed})`);
   }
@@ -93,6 +97,7 @@ async function resumeTraining(request: BuildRequest, messages: string[]): Promis
   const resume = await readResumeState(path);
   const config = configWithWidthsFrom(request.config, shapesOf(resume.nets));
   const schema = policySchema(config);
+  request.beforeAllocate?.(config, schema);
   const fresh = () => initialValues(schema, createRng(request.train.seed));
   const nets = loadChecked(schema, resume.nets, 'strict', fresh, true, path).weights;
   const ema = config.ema.enabled ? (resume.ema ? loadChecked(schema, resume.ema, 'strict', fresh, false, path).weights : copyWeights(nets)) : null;

@@ -7,7 +7,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../input-error.ts';
 import { selectBackend, type BackendChoice } from '../model/backend.ts';
-import { validatePolicyConfig } from '../model/config.ts';
+import { validatePolicyConfig, type PolicyConfig } from '../model/config.ts';
+import type { PolicySchema } from '../model/schema.ts';
 import { disposePolicy } from '../model/policy.ts';
 import { openSequenceDataset, type SequenceDataset } from '../data/sequence-dataset.ts';
 import { createBatchSampler } from '../data/batch-sampler.ts';
@@ -23,6 +24,7 @@ import { openTrainingLog, rewindTrainingLog } from './training-log.ts';
 import { createRng } from '../random/rng.ts';
 import { buildTrainingPolicy, type LoadMode } from './build-training-policy.ts';
 import { saveTrainingCheckpoint } from './save-training-checkpoint.ts';
+import { checkStepMemory, describeStepMemory, memoryBudget } from './plan-memory.ts';
 
 export interface TrainOptions {
   config: string;
@@ -82,7 +84,11 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
   const shapes = shapeMetadata(dataset);
   const validated = validatePolicyConfig(json, options.config, { acDim: shapes.acDim, allShapes: new Map(shapes.allShapes) });
   for (const warning of validated.warnings) options.log(`warning: ${warning}`);
-  const built = await buildTrainingPolicy({ config: validated.config, train, options, out });
+  const budget = memoryBudget(backend.name);
+  const beforeAllocate = (config: PolicyConfig, schema: PolicySchema): void => {
+    options.log(describeStepMemory(checkStepMemory(config, schema, train.batchSize, backend.name, budget, options.config), budget));
+  };
+  const built = await buildTrainingPolicy({ config: validated.config, train, options, out, beforeAllocate });
   for (const line of built.messages) options.log(line);
   const { policy } = built;
   const sampler = createBatchSampler(dataset, train.batchSize, built.state.rng.uniform);

@@ -1,0 +1,162 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/model/backend.ts';
+import { validatePolicyConfig, type PolicyConfig } from '../../src/model/config.ts';
+import { policySchema } from '../../src/model/schema.ts';
+import { createWeights, numel } from '../../src/model/weights.ts';
+import { initialValues } from '../../src/model/init-weights.ts';
+import { buildPolicy, disposePolicy } from '../../src/model/policy.ts';
+import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
+import type { Batch } from '../../src/data/read-batch.ts';
+import { createRng } from '../../src/random/rng.ts';
+import { emaConfig } from '../../src/train/ema.ts';
+import { trainStep, type TrainerState } from '../../src/train/train-step.ts';
+import { runTraining } from '../../src/train/run-training.ts';
+import { checkStepMemory, planStepMemory, BUDGET_SHARE, WASM_HEAP_MAX_BYTES } from '../../src/train/plan-memory.ts';
+import { InputError } from '../../src/input-error.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const REFERENCE = new URL('../../../shared/reference/full_size/', import.meta.url).pathname;
+const FULL_LIBERO = join(ROOT, 'examples/droid-to-libero/configs/full-size/libero.json');
+const dir = mkdtempSync(join(tmpdir(), 'surgery-plan-memory-'));
+
+function fullSize(path: string): PolicyConfig {
+  return validatePolicyConfig(readFileSync(path, 'utf8'), path).config;
+}
+
+/** Key → shape of a real robomimic key manifest (`key<TAB>AxB<TAB>dtype`). */
+function manifest(name: string): Map<string, number[]> {
+  const lines = readFileSync(join(REFERENCE, name), 'utf8').trim().split('\n');
+  return new Map(lines.map((line) => line.split('\t')).map(([key, shape]) => [key!, shape!.split('x').map(Number)]));
+}
+
+for (const [config, tsv] of [['libero.json', 'libero_nets.tsv'], ['droid_rlds.json', 'droid_nets.tsv']] as const) {
+  test(`the state the plan counts for full-size ${config} is the real network's (${tsv}), each shared tensor once`, () => {
+    const cfg = fullSize(join(ROOT, 'examples/droid-to-libero/configs/full-size', config));
+    const schema = policySchema(cfg);
+    const real = manifest(tsv);
+    assert.equal([...real.keys()].sort(), schema.entries.map((e) => e.key).sort());
+    // Aliases (a VisualCore's `backbone.*` and `nets.0.*`, DROID's shared camera core) are one storage in torch.
+    let distinct = 0;
+    let trainable = 0;
+    for (const param of schema.params) {
+      const shapes = param.keys.map((k) => real.get(k)!.join('x'));
+      assert.equal(new Set(shapes).size, 1, `${param.keys[0]} and its aliases have one shape`);
+      const n = numel(real.get(param.keys[0]!)!);
+      distinct += n;
+      if (param.trainable) trainable += n;
+    }
+    const plan = planStepMemory(cfg, schema, 2);
+    assert.is(plan.weights, 4 * distinct);
+    assert.is(plan.ema, 4 * distinct);
+    assert.is(plan.adamMoments, 8 * trainable);
+    assert.is(plan.gradients, 4 * trainable);
+    assert.is(plan.total, plan.weights + plan.ema + plan.adamMoments + plan.gradients + plan.activations);
+  });
+}
+
+test('activations grow linearly with the batch', () => {
+  const cfg = fullSize(FULL_LIBERO);
+  const schema = policySchema(cfg);
+  const [a1, a2, a8] = [1, 2, 8].map((b) => planStepMemory(cfg, schema, b).activations);
+  assert.ok(Math.abs(a2 - 2 * a1) <= 2 && Math.abs(a8 - 8 * a1) <= 8, `${a1} ${a2} ${a8}`);
+});
+
+/** The full-size LIBERO config with a narrow ResNet50 and UNet on 64×64 images: its step runs in seconds. */
+function narrowResnet50(): PolicyConfig {
+  const json = JSON.parse(readFileSync(FULL_LIBERO, 'utf8'));
+  json.observation.encoder.rgb.obs_randomizer_kwargs[1] = { crop_height: 58, crop_width: 58, num_crops: 1, pos_enc: false };
+  const shapes = new Map<string, number[]>([['ee_pos', [3]], ['ee_ori', [3]], ['gripper_states', [2]], ['agentview_rgb', [3, 64, 64]], ['eye_in_hand_rgb', [3, 64, 64]]]);
+  const config = structuredClone(validatePolicyConfig(json, FULL_LIBERO, { acDim: 7, allShapes: shapes }).config);
+  config.rgb.stem = 16;
+  config.rgb.planes = [16, 32, 64, 128];
+  config.rgb.featureDim = 64;
+  config.combine = { hidden: [128, 128], out: 128 };
+  config.unet = { ...config.unet, stepEmbedDim: 64, downDims: [64, 128, 256] };
+  return config;
+}
+
+test('the estimate is within 25% of the peak tf.memory() a real step reaches (wasm, ResNet50 trunk, colour jitter and crop)', async () => {
+  await selectBackend('wasm');
+  const config = narrowResnet50();
+  const schema = policySchema(config);
+  const B = 2;
+  const plan = planStepMemory(config, schema, B);
+  const policy = buildPolicy(config, createWeights(schema, initialValues(schema, createRng(0)), true), createWeights(schema, initialValues(schema, createRng(0)), false));
+  const rng = createRng(1);
+  const [To, Tp] = [config.horizon.observation, config.horizon.prediction];
+  const obs: Batch['obs'] = {};
+  for (const k of config.obsKeys) {
+    const shape = k.modality === 'rgb' ? [B, To, k.shape[1]!, k.shape[2]!, k.shape[0]!] : [B, To, ...k.shape];
+    obs[k.key] = { shape, data: Float32Array.from({ length: numel(shape) }, () => rng.uniform()) };
+  }
+  const batch: Batch = { obs, actions: { shape: [B, Tp, 7], data: Float32Array.from({ length: B * Tp * 7 }, () => rng.uniform() * 2 - 1) }, refs: [] };
+  const state: TrainerState = {
+    policy,
+    slots: schema.params.map(() => null),
+    paramPolicies: schema.params.map(() => ({ lrFactor: 1, frozenUntil: 0 })),
+    optimizer: { kind: 'adamw', betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
+    baseLr: 1e-4,
+    schedule: { kind: 'constant' },
+    schedulerEpoch: 0,
+    ema: emaConfig(0.75),
+    emaOptimizationStep: 0,
+    step: 0,
+    rng: createRng(0),
+  };
+  await trainStep(state, batch); // makes the Adam moments, so the profiled step holds everything the plan counts
+  const before = tf.memory().numBytes;
+  const profile = await tf.profile(async () => void (await trainStep(state, batch)));
+  // The profile's peak counts every tensor handle, a reshape's too; it is the figure users see in tf.memory().
+  const measured = profile.peakBytes;
+  assert.ok(Math.abs(plan.total / measured - 1) < 0.25, `estimate ${plan.total} vs measured peak ${measured} (state before the step ${before})`);
+  for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
+  disposePolicy(policy);
+});
+
+const plan = (b: number) => planStepMemory(fullSize(FULL_LIBERO), policySchema(fullSize(FULL_LIBERO)), b);
+
+test('a budget between batch 3 and batch 4 refuses batch 6 and names batch 3', () => {
+  const budget = { bytes: (plan(3).total + plan(4).total) / 2 / BUDGET_SHARE, what: 'a test budget' };
+  const config = fullSize(FULL_LIBERO);
+  const schema = policySchema(config);
+  assert.is(checkStepMemory(config, schema, 3, 'cpu', budget, 'c.json').total, plan(3).total);
+  try {
+    checkStepMemory(config, schema, 6, 'cpu', budget, 'c.json');
+    assert.unreachable('batch 6 should be refused');
+  } catch (error) {
+    assert.instance(error, InputError);
+    assert.is((error as InputError).code, 'train/out-of-memory');
+    assert.match((error as Error).message, /^c\.json: a training step at batch 6 needs about [\d.]+ GiB on the cpu backend, more than a test budget allows \([\d.]+ GiB of [\d.]+ GiB\) \(weights [\d.]+ GiB, EMA [\d.]+ GiB, Adam moments [\d.]+ GiB, gradients [\d.]+ GiB, activations [\d.]+ GiB\)\. Use --batch-size 3 or lower, or --backend webgpu \(a GPU\) or a machine with more memory\.$/);
+  }
+});
+
+test('surgery train refuses the full-size network on wasm before any tensor is made, and writes nothing', async () => {
+  await selectBackend('wasm');
+  assert.ok(plan(1).total - plan(1).activations < WASM_HEAP_MAX_BYTES * BUDGET_SHARE, 'the state alone fits; the activations are what does not');
+  const data = join(dir, 'libero.hdf5');
+  await writeSyntheticLibero(data, { lengths: [20] });
+  const tensors = tf.memory().numTensors;
+  const out = join(dir, 'refused');
+  const lines: string[] = [];
+  try {
+    await runTraining({ config: FULL_LIBERO, data: [data], load: 'strict', out, epochs: 1, stepsPerEpoch: 1, batchSize: 1, backend: 'wasm', resume: false, prefetch: false, log: (l) => lines.push(l), progress: null });
+    assert.unreachable('the full-size step does not fit the wasm heap');
+  } catch (error) {
+    assert.instance(error, InputError);
+    assert.is((error as InputError).code, 'train/out-of-memory');
+    const message = (error as Error).message;
+    assert.ok(message.startsWith(`${FULL_LIBERO}: a training step at batch 1 needs about `), message);
+    assert.match(message, /more than the wasm heap limit allows \(3\.60 GiB of 4\.00 GiB\)/);
+    assert.match(message, /Even batch 1 \([\d.]+ GiB\) does not fit: the model's weights, EMA and optimizer state alone are [\d.]+ GiB\. Use --backend webgpu \(a GPU\) or --backend cpu \(system memory, slower\)\.$/);
+  }
+  assert.is(tf.memory().numTensors, tensors, 'no tensor was allocated');
+  assert.equal(readdirSync(out), [], 'nothing was written');
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();
