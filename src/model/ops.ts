@@ -64,11 +64,17 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inHW: [number, nu
     // Reversing both spatial axes is reversing their flattened product: a product with the exchange
     // matrix, exact (one 1 per row) and far cheaper on wasm than Reverse or a gather of taps.
     const taps = kh * kw;
-    const exchange = tf.tensor2d(Float32Array.from({ length: taps * taps }, (_, k) => (k % taps === taps - 1 - Math.floor(k / taps) ? 1 : 0)), [taps, taps]);
-    const reversed = tf.reshape(tf.matMul(exchange, tf.reshape(w, [taps, -1])), [taps, w.shape[2], o]);
+    // A 1×1 kernel is its own reversal; skipping the product also keeps webgpu's dispatch in its
+    // limits ([1, 1]·[1, I·O] spreads 2M columns of ResNet50's widest 1×1 kernel over too many workgroups).
+    const reversed = taps === 1 ? tf.reshape(w, [1, w.shape[2], o]) : tf.reshape(tf.matMul(exchangeMatrix(taps), tf.reshape(w, [taps, -1])), [taps, w.shape[2], o]);
     const flipped = tf.reshape(tf.transpose(reversed, [0, 2, 1]), [kh, kw, o, w.shape[2]]) as tf.Tensor4D; // [kH, kW, O, I]
     return tf.conv2d(padded, flipped, 1, 'valid');
   });
+}
+
+/** Returns the `[n, n]` exchange matrix (ones on the anti-diagonal): multiplying by it reverses rows. */
+function exchangeMatrix(n: number): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from({ length: n * n }, (_, k) => (k % n === n - 1 - Math.floor(k / n) ? 1 : 0)), [n, n]);
 }
 
 function validConv(strides: [number, number]): ValidConv {
