@@ -18,8 +18,3 @@ export class ExitWith extends Error {
     super(message);
   }
 }
-
-/** A command-line mistake (unknown flag, missing argument, malformed value): exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}

@@ -14,7 +14,7 @@ import { readTensorAsFloat32 } from '../../src/checkpoint/read-tensor.ts';
 import { InputError } from '../../src/input-error.ts';
 import { predict, type Prediction } from '../../src/model/predict.ts';
 import { createCli } from '../../src/cli/create-cli.ts';
-import { UsageError } from '../../src/cli/exit-codes.ts';
+import { UsageError } from '../../src/usage-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { hasWebGpu } from '../support/webgpu.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCli } from '../../src/cli/create-cli.ts';
-import { UsageError } from '../../src/cli/exit-codes.ts';
+import { UsageError } from '../../src/usage-error.ts';
 import { InputError } from '../../src/input-error.ts';
 import { formatJsonManifest } from '../../src/plan/read-manifest.ts';
 import type { KeySpec } from '../../src/plan/model-schema.ts';

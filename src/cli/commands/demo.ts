@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
 import { DEMO_DEFAULTS } from '../../demo/demo-defaults.ts';
 import { EXIT, ExitWith } from '../exit-codes.ts';
+import { checkPositiveIntegers } from '../shared-options.ts';
 
 interface DemoArgs {
   out: string;
@@ -20,12 +21,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('epochs', { type: 'number', default: DEMO_DEFAULTS.epochs, describe: 'training epochs' })
       .option('steps-per-epoch', { type: 'number', default: DEMO_DEFAULTS.stepsPerEpoch, describe: 'training steps per epoch' })
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: BACKEND_HELP })
-      .check((args) => {
-        for (const name of ['epochs', 'steps-per-epoch'] as const) {
-          if (!Number.isInteger(args[name]) || args[name] < 1) throw new Error(`--${name} must be a positive integer, not ${args[name]}.`);
-        }
-        return true;
-      }) as never,
+      .check((args) => checkPositiveIntegers(args, ['epochs', 'steps-per-epoch'])) as never,
   handler: async (args) => {
     // Loaded on use: the demo pulls in TensorFlow.js, which other commands should not pay for at startup.
     const { DemoStepError, runDemo } = await import('../../demo/run-demo.ts');

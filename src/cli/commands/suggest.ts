@@ -1,7 +1,7 @@
 /** `surgery suggest SOURCE (--target T | --target-config C) -o draft.remap`: draft a remap that plans clean. */
 import type { CommandModule } from 'yargs';
 import { wantsColour } from '../../report/render-text.ts';
-import { UsageError } from '../exit-codes.ts';
+import { UsageError } from '../../usage-error.ts';
 import { printOutcome } from './plan.ts';
 
 interface SuggestArgs {
