@@ -3,7 +3,8 @@
  * calls process.exit.
  */
 import { createCli } from './create-cli.ts';
-import { EXIT, ExitWith } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
+import { ExitWith } from './exit-codes.ts';
 import { UsageError } from '../usage-error.ts';
 import { InputError } from '../input-error.ts';
 

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
-import { EXIT } from '../cli/exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import { InputError } from '../input-error.ts';
 import { buildReportModel } from '../report/report-model.ts';
 import { renderReport } from '../report/render-report.ts';
@@ -16,7 +16,7 @@ import type { Plan } from './plan-types.ts';
 import { DEFAULT_SEED } from './init-values.ts';
 import { buildProvenance } from './build-provenance.ts';
 import { preparePlan, type PlanOptions } from './prepare-plan.ts';
-import { emitReport, remapFailure, withRemapWarnings, type CommandOutcome, type ReportOptions } from './run-plan.ts';
+import { emitReport, remapFailure, withRemapWarnings, type CommandOutcome, type ReportOptions } from '../report/command-outcome.ts';
 
 export interface ApplyOptions extends PlanOptions, ReportOptions {
   output: string;

@@ -4,13 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeAtomically } from '../checkpoint/write-atomically.ts';
-import { EXIT } from '../cli/exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import { InputError } from '../input-error.ts';
 import { validatePolicyConfig, type PolicyConfig } from '../model/config.ts';
 import { policyConfigOf } from '../model/load-policy.ts';
 import { loadConfigSchema, loadSchema } from '../plan/load-schema.ts';
 import type { ModelSchema } from '../plan/model-schema.ts';
-import type { CommandOutcome } from '../plan/run-plan.ts';
+import type { CommandOutcome } from '../report/command-outcome.ts';
 import { printDiagnostics } from '../report/print-diagnostics.ts';
 import { draftRemap, type Draft } from './draft-remap.ts';
 

@@ -1,7 +1,8 @@
 /** `surgery check FILE...`: syntax and semantic checks of `.remap` files. Exit 0 when clean, 1 with diagnostics. */
 import type { CommandModule } from 'yargs';
 import { wantsColour } from '../../report/render-text.ts';
-import { EXIT, ExitWith } from '../exit-codes.ts';
+import { EXIT } from '../../exit-codes.ts';
+import { ExitWith } from '../exit-codes.ts';
 
 interface CheckArgs {
   files: string[];

@@ -2,7 +2,8 @@
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
 import { DEMO_DEFAULTS } from '../../demo/demo-defaults.ts';
-import { EXIT, ExitWith } from '../exit-codes.ts';
+import { EXIT } from '../../exit-codes.ts';
+import { ExitWith } from '../exit-codes.ts';
 import { checkPositiveIntegers } from '../shared-options.ts';
 
 interface DemoArgs {

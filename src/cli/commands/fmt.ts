@@ -1,7 +1,8 @@
 /** `surgery fmt FILE...`: rewrite `.remap` files in the canonical layout; `--check` only reports (for CI). */
 import type { CommandModule } from 'yargs';
 import { wantsColour } from '../../report/render-text.ts';
-import { EXIT, ExitWith } from '../exit-codes.ts';
+import { EXIT } from '../../exit-codes.ts';
+import { ExitWith } from '../exit-codes.ts';
 
 interface FmtArgs {
   files: string[];

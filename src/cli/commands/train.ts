@@ -2,7 +2,8 @@
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
 import { UsageError } from '../../usage-error.ts';
-import { EXIT, ExitWith } from '../exit-codes.ts';
+import { EXIT } from '../../exit-codes.ts';
+import { ExitWith } from '../exit-codes.ts';
 import { checkPositiveIntegers } from '../shared-options.ts';
 
 export interface TrainArgs {
