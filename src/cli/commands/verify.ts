@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { wantsColour } from '../../report/render-text.ts';
 import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
-import { printOutcome } from './plan.ts';
+import { printOutcome } from '../print-outcome.ts';
 
 interface VerifyArgs {
   source: string;
