@@ -1,5 +1,5 @@
 /** What a command prints and its exit code, and the helpers plan, apply, suggest and verify build it with. */
-import { writeFileSync } from 'node:fs';
+import { writeTextAtomically } from '../checkpoint/write-atomically.ts';
 import { EXIT } from '../exit-codes.ts';
 import { printDiagnostics } from './print-diagnostics.ts';
 import type { ReportFormat } from './render-report.ts';
@@ -32,10 +32,11 @@ export function remapFailure(diagnostics: Parameters<typeof printDiagnostics>[0]
 
 /**
  * Returns the outcome that prints `report`, or writes it to `--report FILE` and prints one line
- * (with `failure` in brackets when the exit code is not ok).
+ * (with `failure` in brackets when the exit code is not ok). The file is written atomically and
+ * may not be any of `inputs`, the files the command read or wrote.
  */
-export function emitReport(report: string, options: ReportOptions, exitCode: number, failure = 'the plan has errors'): CommandOutcome {
+export async function emitReport(report: string, options: ReportOptions, exitCode: number, inputs: readonly string[], failure = 'the plan has errors'): Promise<CommandOutcome> {
   if (!options.report) return { stdout: report, stderr: '', exitCode };
-  writeFileSync(options.report, report);
+  await writeTextAtomically(options.report, report, inputs);
   return { stdout: '', stderr: `report written to ${options.report}${exitCode === EXIT.ok ? '' : ` (${failure})`}\n`, exitCode };
 }

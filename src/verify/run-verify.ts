@@ -52,7 +52,8 @@ export async function runVerify(options: VerifyOptions): Promise<CommandOutcome>
       sections.push({ stateDict: set.name, rows });
     }
     const report = verifyReport({ source: options.source, output: options.output, byWeights: sets.some((s) => s.byWeights), reason: recorded.reason, probe, backend: backend.name, sections, notes });
-    return emitReport(renderVerify(report, options.format, options.colour && !options.report), options, report.ok ? EXIT.ok : EXIT.failed, 'a submodule claimed copied differs');
+    const inputs = [options.source, options.output, ...(options.obs ? [options.obs] : [])];
+    return await emitReport(renderVerify(report, options.format, options.colour && !options.report), options, report.ok ? EXIT.ok : EXIT.failed, inputs, 'a submodule claimed copied differs');
   } finally {
     if (probe) disposeProbe(probe);
     disposePolicy(source.policy);
