@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { fingerprintFile, type Fingerprint } from './fingerprint-file.ts';
 import type { KeyStatus, Plan } from './plan-types.ts';
 
-/** Bump when the record's shape changes; readers check it. */
+/** Bump when the record's shape changes, so that a reader can tell the shapes apart. */
 export const PROVENANCE_VERSION = 2;
 
 /** Where one output tensor came from: its status and, when copied or renamed, the source key. */

@@ -1,7 +1,7 @@
 /**
- * The load check of `surgery apply`, run on `--init`: the planner resolves the init checkpoint
- * against the model this run builds (no remap), in strict or loose `load_state_dict` semantics,
- * and renders the same report `surgery plan` prints.
+ * The load check of `surgery train --init`, the one `surgery plan` and `apply` run: the planner
+ * resolves the init checkpoint against the model this run builds (no remap), in strict or loose
+ * `load_state_dict` semantics, and renders the same report `surgery plan` prints.
  */
 import { loadSchema } from '../plan/load-schema.ts';
 import type { ModelSchema } from '../plan/model-schema.ts';

@@ -15,7 +15,7 @@ interface DemoArgs {
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
-  describe: 'Run init → check → plan → apply → train → predict on bundled DROID/LIBERO inputs, printing where each artefact is. Exit 0 ok, 1 a step failed',
+  describe: 'Run init → suggest → check → plan → apply → verify → train → predict on bundled DROID/LIBERO inputs, printing where each artefact is. Exit 0 ok, 1 a step failed',
   builder: (yargs) =>
     yargs
       .option('out', { type: 'string', default: DEMO_DEFAULTS.out, describe: 'output folder (emptied if an earlier demo made it)' })
