@@ -2,11 +2,10 @@
  * `surgery suggest`: load both sides (and their robomimic configs where they have one), draft the remap, and write it
  * atomically only when it parses and plans clean in strict mode; otherwise say what failed and write nothing.
  */
-import { readFile } from 'node:fs/promises';
 import { writeAtomically } from '../checkpoint/write-atomically.ts';
 import { EXIT } from '../exit-codes.ts';
 import { InputError } from '../input-error.ts';
-import { validatePolicyConfig, type PolicyConfig } from '../model/config.ts';
+import type { PolicyConfig } from '../model/config.ts';
 import { policyConfigOf } from '../model/load-policy.ts';
 import { loadConfigSchema, loadSchema } from '../plan/load-schema.ts';
 import type { ModelSchema } from '../plan/model-schema.ts';
@@ -32,7 +31,7 @@ export async function runSuggest(options: SuggestOptions): Promise<CommandOutcom
   const target = options.target ? await loadSchema(options.target) : await loadConfigSchema(targetPath);
   const notes: string[] = [];
   const sourceConfig = configOfCheckpoint(source, notes);
-  const targetConfig = options.targetConfig ? await configOfFile(options.targetConfig) : configOfCheckpoint(target, notes);
+  const targetConfig = target.config?.policy ?? configOfCheckpoint(target, notes);
   const draft = draftRemap({ source, target, sourceConfig, targetConfig, file: options.output });
   if (!draft.ok) return failure(draft, options);
   await writeAtomically(options.output, [options.source, targetPath], async (handle) => {
@@ -51,10 +50,6 @@ function configOfCheckpoint(schema: ModelSchema, notes: string[]): PolicyConfig 
     notes.push(`${schema.path} has no usable robomimic metadata (${error.detail}); a fusion layer, if any, is reinitialised.`);
     return null;
   }
-}
-
-async function configOfFile(path: string): Promise<PolicyConfig> {
-  return validatePolicyConfig(await readFile(path, 'utf8'), path).config;
 }
 
 function summary(draft: Draft, output: string): string {
