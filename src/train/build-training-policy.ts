@@ -20,6 +20,7 @@ import { configWithWidthsFrom } from '../model/widths-from-shapes.ts';
 import { createWeights, type PolicyWeights } from '../model/weights.ts';
 import { initialValues } from '../model/init-weights.ts';
 import { PROVENANCE_KEY } from '../plan/apply-plan.ts';
+import { printDiagnostics } from '../report/print-diagnostics.ts';
 import { emaConfig } from './ema.ts';
 import { checkInitLoad } from './check-init-load.ts';
 import { loadChecked, readResumeState, readStateDict, shapesOf, slotFromHost } from './load-training-weights.ts';
@@ -155,10 +156,8 @@ function hintsFromSource(source: string, path: string): ResolvedHint[] {
   const { file, diagnostics } = analyzeRemap(source, path);
   const error = diagnostics.find((d) => d.severity === 'error');
   if (error) {
-    const offset = error.spans[0]?.start ?? 0;
-    const line = source.slice(0, offset).split('\n').length;
-    const column = offset - source.lastIndexOf('\n', offset - 1);
-    throw new InputError(error.code, `${path}:${line}:${column}`, `${error.message} (run \`surgery check ${path}\` for details).`);
+    const printed = printDiagnostics([error], (file) => (file === path ? source : undefined));
+    throw new InputError(error.code, path, `has errors (\`surgery check ${path}\` lists them all):\n${printed}`);
   }
   return hintsFromRemap(file);
 }

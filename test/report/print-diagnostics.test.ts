@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../src/diagnostics.ts';
-import { lineColumn, locateDiagnostics, printDiagnostics } from '../../src/report/print-diagnostics.ts';
+import { lineColumn } from '../../src/report/line-index.ts';
+import { locateDiagnostics, printDiagnostics } from '../../src/report/print-diagnostics.ts';
 
 const SOURCE = 'drop a\nfoo.bar\n\treinit x with kaimin\n';
 const sources = (file: string) => (file === 'x.remap' ? SOURCE : undefined);
