@@ -10,7 +10,7 @@ import { readTensorAsFloat32 } from '../checkpoint/read-tensor.ts';
 import { tensorFromArray } from '../checkpoint/tensor-from-array.ts';
 import type { Checkpoint, PyValue } from '../checkpoint/types.ts';
 import { writeTextAtomically } from '../checkpoint/write-atomically.ts';
-import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
+import { formatForPath, writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
 import { InputError } from '../input-error.ts';
 import { createRng } from '../random/rng.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
@@ -155,7 +155,7 @@ async function writePrediction(path: string, p: Prediction, inputs: string[]): P
     return;
   }
   const root = pyDict(fields.map(([k, a]): [string, PyValue] => [k, tensorFromArray(a.data, a.shape, 'float32')]), { ordered: false });
-  await writeCheckpoint(path, root, { format: extname(path) === '.safetensors' ? 'safetensors' : 'torch-zip', inputs });
+  await writeCheckpoint(path, root, { format: formatForPath(path), inputs });
 }
 
 function nested(values: number[], shape: number[]): unknown {

@@ -2,7 +2,7 @@
  * `surgery apply`: resolve the plan, refuse when it fails, otherwise build the output tree and write
  * it atomically, with a provenance record and the same report `plan` prints.
  */
-import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
+import { formatForPath, writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
 import { EXIT } from '../exit-codes.ts';
 import { InputError } from '../input-error.ts';
 import { buildReportModel } from '../report/report-model.ts';
@@ -42,7 +42,7 @@ export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
   const seed = options.seed ?? DEFAULT_SEED;
   const provenance = await buildProvenance(plan, { seed, metadata });
   const applied = await applyPlan({ plan, source: source!, target, metadata, seed, provenance });
-  const format = /\.safetensors$/i.test(options.output) ? 'safetensors' : 'torch-zip';
+  const format = formatForPath(options.output);
   // Every file read, by any name (a symlink, a hard link): the output may replace none of them.
   const inputs = planInputs(options);
   if (format === 'safetensors') {

@@ -8,7 +8,7 @@ import { selectBackend, type BackendChoice } from '../model/backend.ts';
 import { loadPolicy, type LoadedPolicy } from '../model/load-policy.ts';
 import { disposePolicy } from '../model/policy.ts';
 import type { PolicyWeights } from '../model/weights.ts';
-import { fingerprintFile } from '../plan/fingerprint-file.ts';
+import { fingerprintFile } from '../checkpoint/fingerprint-file.ts';
 import { emitReport, type CommandOutcome, type ReportOptions } from '../report/command-outcome.ts';
 import { measurePair } from './measure-pair.ts';
 import { pairByWeights, pairFromTransfers, submodulesOf, type Side, type SubmodulePair } from './pair-submodules.ts';
