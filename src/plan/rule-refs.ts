@@ -2,7 +2,7 @@
  * Turns the statements of one or more remap files into the numbered rule list of a plan: each with
  * its file:line:col and its text, so every report row can say which rule decided it.
  */
-import type { RemapFile, Statement } from '../../grammar/ast.ts';
+import type { RemapFile, Statement } from '../../grammar/index.ts';
 import { LineIndex } from '../report/line-index.ts';
 import type { RuleRef, RuleUsage } from './plan-types.ts';
 

@@ -3,7 +3,7 @@
  * drops, reinit marks, casts and slice assignments, each remembered with the rule that made it.
  * Comparison with the target happens afterwards (`compare-target.ts`).
  */
-import type { KeyPattern, Slice, Statement } from '../../grammar/ast.ts';
+import type { KeyPattern, Slice, Statement } from '../../grammar/index.ts';
 import type { DType } from '../checkpoint/types.ts';
 import type { KeySpec } from './model-schema.ts';
 import type { RenameStep } from './plan-types.ts';

@@ -3,7 +3,7 @@
  * it was chosen and how sure the suggester is. `draftFile` turns it into a `RemapFile` AST (comments placed where
  * `printRemap` keeps them) and `printDraft` into text.
  */
-import type * as A from '../../grammar/ast.ts';
+import type * as A from '../../grammar/index.ts';
 import { printRemap } from '../../grammar/index.ts';
 
 /** How sure a rule is: `certain` (the structure leaves one answer), `likely` (best of several), `guess` (a tie). */

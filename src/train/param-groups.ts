@@ -3,7 +3,7 @@
  * the model's parameters: for each trainable parameter, its learning-rate factor and until which
  * optimizer step it stays frozen. Patterns match any of a parameter's state-dict keys (aliases too).
  */
-import type { FreezeStatement, LrStatement, RemapFile } from '../../grammar/ast.ts';
+import type { FreezeStatement, LrStatement, RemapFile } from '../../grammar/index.ts';
 import { compilePattern, formatPattern } from '../plan/match-pattern.ts';
 
 /** One hint as recorded in checkpoints' `variable_state` and reported to the user. */

@@ -5,9 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
-import { analyzeRemap } from '../../grammar/analyze-remap.ts';
-import type { KeyPattern, RangeDim, RemapFile, SliceDim } from '../../grammar/ast.ts';
-import { printRemap } from '../../grammar/print-remap.ts';
+import { analyzeRemap, printRemap, type KeyPattern, type RangeDim, type RemapFile, type SliceDim } from '../../grammar/index.ts';
 import { describe } from '../grammar/ast-helpers.ts';
 import { parseTsvManifest } from '../../src/plan/read-manifest.ts';
 import { resolvePlan } from '../../src/plan/resolve-plan.ts';
