@@ -19,6 +19,9 @@ export interface TorchTensor {
   data: Float32Array;
 }
 
+/** How many state-dict problems an error message lists before saying how many more there are. */
+export const MAX_LISTED_PROBLEMS = 8;
+
 /** A state-dict problem found while matching tensors to the schema. */
 export interface StateDictProblem {
   code: 'load/missing-key' | 'load/unexpected-key' | 'load/size-mismatch';
