@@ -72,7 +72,7 @@ function stateDictAt(checkpoint: Checkpoint, name: string): StateDictEntry {
 }
 
 /** Returns weights read from one state dict after checking every key and shape against the schema. */
-export async function loadWeights(checkpoint: Checkpoint, schema: PolicySchema, entry: StateDictEntry, trainable: boolean): Promise<PolicyWeights> {
+async function loadWeights(checkpoint: Checkpoint, schema: PolicySchema, entry: StateDictEntry, trainable: boolean): Promise<PolicyWeights> {
   const shapes = new Map([...entry.tensors].map(([k, t]) => [k, t.shape]));
   const problems = checkStateDictShapes(schema, shapes);
   if (problems.length > 0) {

@@ -157,7 +157,7 @@ function assign(walk: RuleWalk, rule: number, statement: Extract<Statement, { ki
 }
 
 /** Returns a literal pattern's key (its segments joined; literal parts only). */
-export function formatKey(pattern: KeyPattern): string {
+function formatKey(pattern: KeyPattern): string {
   return pattern.segments.map((s) => s.parts.map((p) => (p.kind === 'Literal' ? p.value : '')).join('')).join('.');
 }
 

@@ -29,7 +29,7 @@ const COMMENT_WIDTH = 118;
 const NO_SPAN: A.Span = { file: '', start: 0, end: 0 };
 
 /** Returns the AST of the draft and a stand-in source whose blank lines mark the section breaks for `printRemap`. */
-export function draftFile(sections: DraftSection[], file: string): { ast: A.RemapFile; source: string } {
+function draftFile(sections: DraftSection[], file: string): { ast: A.RemapFile; source: string } {
   const statements: A.Statement[] = [];
   const comments: A.Comment[] = [];
   let source = '';
