@@ -1,6 +1,6 @@
 /** Options and option checks that several commands share, declared once so their wording stays the same. */
 import type { Argv } from 'yargs';
-import { wantsColour } from '../report/render-text.ts';
+import { wantsColour } from '../report/paint.ts';
 import { UsageError } from '../usage-error.ts';
 
 /** The `--fsync` help of the commands that write a checkpoint from the command line. */

@@ -146,7 +146,7 @@ async function makeTarget(step: Step, config: string, out: string): Promise<void
 }
 
 function checkRemap(step: Step, remap: string): void {
-  const { output, clean } = checkRemapFiles([remap], { format: 'text', color: false });
+  const { output, clean } = checkRemapFiles([remap], { format: 'text', colour: false });
   if (!clean) throw new DemoStepError('check', `${remap} does not check:\n${output}`);
   step('check the remap (`surgery check`)', `${remap}: ${output.trim()}`);
 }

@@ -21,12 +21,12 @@ export interface CommandOutcome {
 /** Returns `outcome` with the remap files' warnings (they do not stop a plan) printed first on stderr. */
 export function withRemapWarnings(outcome: CommandOutcome, diagnostics: Parameters<typeof printDiagnostics>[0], sources: Map<string, string>, colour: boolean): CommandOutcome {
   if (diagnostics.length === 0) return outcome;
-  return { ...outcome, stderr: `${printDiagnostics(diagnostics, (file) => sources.get(file), { color: colour })}\n\n${outcome.stderr}` };
+  return { ...outcome, stderr: `${printDiagnostics(diagnostics, (file) => sources.get(file), { colour })}\n\n${outcome.stderr}` };
 }
 
 /** Returns the outcome of remap files that do not check: their diagnostics with code frames, exit 1. */
 export function remapFailure(diagnostics: Parameters<typeof printDiagnostics>[0], sources: Map<string, string>, colour: boolean): CommandOutcome {
-  const printed = printDiagnostics(diagnostics, (file) => sources.get(file), { color: colour });
+  const printed = printDiagnostics(diagnostics, (file) => sources.get(file), { colour });
   return { stdout: '', stderr: `${printed}\n\nThe remap has errors; fix them first (\`surgery check\` lists them).\n`, exitCode: EXIT.failed };
 }
 

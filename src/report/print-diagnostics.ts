@@ -7,6 +7,7 @@
  */
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import { LineIndex } from './line-index.ts';
+import { painter } from './paint.ts';
 
 /** Looks up a source text by file name; undefined when it is not known (then no code frame is printed). */
 export type SourceLookup = (file: string) => string | undefined;
@@ -27,7 +28,7 @@ export interface LocatedDiagnostic extends Omit<Diagnostic, 'spans'> {
 /** Options of `printDiagnostics`. */
 export interface PrintOptions {
   /** ANSI colours for terminals. */
-  color?: boolean;
+  colour?: boolean;
   /** Lines of context shown before the primary line (default 1). */
   contextLines?: number;
 }
@@ -45,7 +46,7 @@ export function locateDiagnostics(diagnostics: readonly Diagnostic[], sources: S
 }
 
 function printOne(d: Diagnostic, index: LineIndexCache, options: PrintOptions): string {
-  const paint = painter(options.color ?? false);
+  const paint = diagnosticPainter(options.colour ?? false);
   const [primary, ...related] = d.spans;
   const head = `${where(primary, index)}${paint.severity(d.severity)}: ${paint.bold(d.message)} ${paint.dim(`[${d.code}]`)}`;
   const parts = [head];
@@ -120,14 +121,12 @@ interface Painter {
   severity(s: string): string;
 }
 
-function painter(color: boolean): Painter {
-  const wrap = (code: string) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  const red = wrap('31');
-  const yellow = wrap('33');
+function diagnosticPainter(colour: boolean): Painter {
+  const paint = painter(colour);
   return {
-    bold: wrap('1'),
-    dim: wrap('2'),
-    caret: red,
-    severity: (s) => (s === 'error' ? red(s) : s === 'warning' ? yellow(s) : s),
+    bold: (s) => paint('bold', s),
+    dim: (s) => paint('dim', s),
+    caret: (s) => paint('red', s),
+    severity: (s) => (s === 'error' ? paint('red', s) : s === 'warning' ? paint('yellow', s) : s),
   };
 }

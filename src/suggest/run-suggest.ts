@@ -62,7 +62,7 @@ function summary(draft: Draft, output: string): string {
 }
 
 function failure(draft: Draft, options: SuggestOptions): CommandOutcome {
-  const printed = printDiagnostics(draft.diagnostics.slice(0, 20), (file) => (file === options.output ? draft.text : undefined), { color: options.colour });
+  const printed = printDiagnostics(draft.diagnostics.slice(0, 20), (file) => (file === options.output ? draft.text : undefined), { colour: options.colour });
   const why = draft.plan ? 'the drafted remap does not plan clean (strict)' : 'the drafted remap does not parse (a bug in suggest)';
   return { stdout: '', stderr: `${printed}\n\nNothing written: ${why}. The errors above say which keys are left; they need a decision only you can make.\n`, exitCode: EXIT.failed };
 }

@@ -71,7 +71,7 @@ test('a span over several lines is underlined to the end of its first line', () 
 test('diagnostics are separated by a blank line; colour wraps the severity and caret in ANSI codes', () => {
   const two = printDiagnostics([diag([at(0, 1)]), diag([at(7, 8)])], sources);
   assert.is(two.split('\n\n').length, 2);
-  const colored = printDiagnostics([diag([at(0, 1)])], sources, { color: true });
+  const colored = printDiagnostics([diag([at(0, 1)])], sources, { colour: true });
   assert.ok(colored.includes('\u001b[31merror\u001b[0m'));
   assert.ok(colored.includes('\u001b[31m^\u001b[0m'));
 });

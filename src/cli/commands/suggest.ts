@@ -1,6 +1,6 @@
 /** `surgery suggest SOURCE (--target T | --target-config C) -o draft.remap`: draft a remap that plans clean. */
 import type { CommandModule } from 'yargs';
-import { wantsColour } from '../../report/render-text.ts';
+import { wantsColour } from '../../report/paint.ts';
 import { UsageError } from '../../usage-error.ts';
 import { printOutcome } from '../print-outcome.ts';
 import { TARGET_OPTIONS } from '../shared-options.ts';
