@@ -1,4 +1,4 @@
-/** `train --remap`: a remap with errors stops the run before any weight exists, pointing at file:line:col with a code frame. */
+/** `train --remap`: a remap that is unreadable or has errors stops the run before any weight exists, saying where. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,19 @@ test('a --remap with an error is an InputError on the file, with the line:column
     assert.is(head, `has errors (\`surgery check ${remap}\` lists them all):`);
     assert.match(located!, new RegExp(`^${remap.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: error: `));
     assert.match(frameLine ?? detail, /lr x2 policy\.noise_pred_net/);
+  }
+});
+
+test('a --remap that cannot be read is remap/unreadable, as for plan, check and fmt', async () => {
+  const config = validatePolicyConfig(JSON.stringify(tinyConfigJson(false)), 'tiny.json').config;
+  const remap = join(dir, 'missing.remap');
+  try {
+    await buildTrainingPolicy({ config, train: {} as TrainConfig, options: { remap, load: 'strict', resume: false }, out: dir });
+    assert.unreachable('should throw');
+  } catch (error) {
+    assert.instance(error, InputError);
+    assert.is((error as InputError).code, 'remap/unreadable');
+    assert.is((error as InputError).file, remap);
   }
 });
 
