@@ -22,7 +22,7 @@ import { disposePolicy } from '../../src/model/policy.ts';
 import { policySchema } from '../../src/model/schema.ts';
 import { createRng } from '../../src/random/rng.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
-import { REFERENCE_DIR } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-init-'));
 const P = 'policy.obs_encoder.module.nets.obs.obs_nets.camera/image/varied_camera_1_left_image.';

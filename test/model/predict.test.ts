@@ -18,7 +18,8 @@ import { UsageError } from '../../src/usage-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { hasWebGpu } from '../support/webgpu.ts';
-import { assertAbsClose, Reference, REFERENCE_DIR, TRAJECTORY_ABS } from './reference.ts';
+import { assertAbsClose, Reference, TRAJECTORY_ABS } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-predict-'));
 const NAMES = ['fork_droid_tiny', 'upstream_libero_tiny'] as const;
