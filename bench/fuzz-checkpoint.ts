@@ -28,12 +28,13 @@ import { readRemapSource } from '../src/remap-check/read-remap-source.ts';
 import { flipBytes, mutate, runFuzzCase, seededRandom, type FuzzOutcome } from '../test/support/checkpoint-fuzz.ts';
 import { makeFuzzBases } from '../test/support/checkpoint-fuzz-bases.ts';
 import { executeWithCPython, garbageRemaps, makeHostileCases, type HostileCase } from '../test/support/checkpoint-fuzz-hostile.ts';
+import { REFERENCE_DIR } from '../test/support/reference.ts';
 import { builtCli } from './support/built-cli.ts';
 
 const mutants = Number(process.argv[2] ?? 1000);
 const randomCases = Number(process.argv[3] ?? 10_000);
 const seed = Number(process.argv[4] ?? 1);
-const REFERENCE = fileURLToPath(new URL('../../shared/reference/fork_droid_tiny.ckpt.pth', import.meta.url));
+const REFERENCE = `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`;
 /** A case slower than this fails the run; one silent for HANG_MS is a hang. */
 const MAX_CASE_MS = 5000;
 const HANG_MS = 60_000;

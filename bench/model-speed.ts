@@ -9,7 +9,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendChoice } from '../src/model/backend.ts';
 import { validatePolicyConfig } from '../src/model/config.ts';
@@ -23,9 +22,9 @@ import { policySchema } from '../src/model/schema.ts';
 import { predictNoise } from '../src/model/unet.ts';
 import { createWeights } from '../src/model/weights.ts';
 import { createRng } from '../src/random/rng.ts';
+import { REFERENCE_DIR } from '../test/support/reference.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));
 const arg = (name: string) => process.argv.includes(name);
 const backend = (process.argv[process.argv.indexOf('--backend') + 1] ?? 'wasm') as BackendChoice;
 
@@ -81,13 +80,13 @@ const selected = await selectBackend(backend);
 console.log(`backend ${selected.name}${selected.note ? ` (${selected.note})` : ''}; load average ${loadavg()[0]!.toFixed(1)}; best of ${ROUNDS}`);
 for (const name of ['fork_droid_tiny', 'fork_libero_tiny', 'upstream_libero_tiny']) {
   const t = performance.now();
-  const { policy } = await loadPolicy(`${REFERENCE}${name}.ckpt.pth`);
+  const { policy } = await loadPolicy(`${REFERENCE_DIR}${name}.ckpt.pth`);
   console.log(`${name}: load ${(performance.now() - t).toFixed(0)} ms`);
   await timePolicy(policy, 2, true);
   disposePolicy(policy);
 }
 if (arg('--full')) {
-  const path = `${REFERENCE}full_size/droid_rlds_config.json`;
+  const path = `${REFERENCE_DIR}full_size/droid_rlds_config.json`;
   const { config } = validatePolicyConfig(readFileSync(path, 'utf8'), path);
   const schema = policySchema(config);
   const t = performance.now();

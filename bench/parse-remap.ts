@@ -4,9 +4,7 @@
  * (with --expose-gc each run starts from a collected heap, so one run does not pay for the last one's garbage).
  */
 import { performance } from 'node:perf_hooks';
-import { checkRemap } from '../grammar/checks/check-remap.ts';
-import { parseRemap } from '../grammar/parse-remap.ts';
-import { printRemap } from '../grammar/print-remap.ts';
+import { checkRemap, parseRemap, printRemap } from '../grammar/index.ts';
 
 const LINES = Number(process.argv[2] ?? 10_000);
 const RUNS = 21;

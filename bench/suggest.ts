@@ -5,13 +5,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { analyzeRemap } from '../grammar/index.ts';
 import { loadSchema } from '../src/plan/load-schema.ts';
 import { resolvePlan } from '../src/plan/resolve-plan.ts';
 import { draftRemap } from '../src/suggest/draft-remap.ts';
+import { REFERENCE_DIR } from '../test/support/reference.ts';
 
-const FULL = fileURLToPath(new URL('../../shared/reference/full_size', import.meta.url));
+const FULL = `${REFERENCE_DIR}full_size`;
 const RUNS = 11;
 
 /** Returns the median wall-clock milliseconds of RUNS runs, each from a collected heap. */

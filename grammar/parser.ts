@@ -10,7 +10,7 @@ import { CstParser, EOF } from './chevrotain-runtime.ts';
 import * as T from './lexer.ts';
 
 /** Says what a token is, in the user's words: `'foo'`, or "the end of the line". */
-export function describeToken(token: IToken): string {
+function describeToken(token: IToken): string {
   if (token.tokenType === EOF) return 'the end of the line';
   return `'${token.image}'`;
 }

@@ -9,7 +9,7 @@ export class InputError extends Error {
   /**
    * @param code namespaced and stable, e.g. `format/truncated`; tests match on it.
    * @param file the input's path, as the user gave it.
-   * @param message one sentence about what is wrong (without the file, which is prefixed).
+   * @param detail one sentence about what is wrong (without the file, which is prefixed).
    * @param where member name, the dict key path of the value at fault, and/or byte offset inside the file, when known.
    */
   constructor(

@@ -6,12 +6,12 @@
  * checkpoint holds robomimic's config, shape metadata and normalisation stats.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { REFERENCE_DIR } from '../../test/support/reference.ts';
 
 /** The interpreter with torch 1.13 (the `python3` on PATH has none). */
 export const PYTHON = '/usr/bin/python3';
 
-const SCHEMA = fileURLToPath(new URL('../../../shared/reference/full_size/droid_nets.tsv', import.meta.url));
+const SCHEMA = `${REFERENCE_DIR}full_size/droid_nets.tsv`;
 
 const MAKE = String.raw`
 import sys, json, collections, torch

@@ -31,7 +31,7 @@ export function measure(command: string, args: string[]): Measured {
  * Returns the fastest run's times with the highest peak memory seen over all runs (a noisy machine
  * only ever slows a run down; peak memory does not depend on load, so the worst is the honest one).
  */
-export function bestOf(runs: Measured[]): Measured {
+function bestOf(runs: Measured[]): Measured {
   const fastest = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   return { ...fastest, cpuSeconds: Math.min(...runs.map((run) => run.cpuSeconds)), peakMiB: Math.max(...runs.map((run) => run.peakMiB)) };
 }

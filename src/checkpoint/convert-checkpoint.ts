@@ -3,11 +3,10 @@
  * copying storages by range. safetensors holds one flat dict of tensors, so a tree needs the
  * state dict to export named.
  */
-import { extname } from 'node:path';
 import { InputError } from '../input-error.ts';
 import { openCheckpoint } from './open-checkpoint.ts';
 import type { PyValue } from './types.ts';
-import { writeCheckpoint } from './write-checkpoint.ts';
+import { formatForPath, writeCheckpoint } from './write-checkpoint.ts';
 
 /** How `convertCheckpoint` writes its output. */
 export interface ConvertOptions {
@@ -29,7 +28,7 @@ export interface ConvertResult {
 /** Converts `input` into a new file `output`; returns what was written. */
 export async function convertCheckpoint(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertResult> {
   const checkpoint = await openCheckpoint(input);
-  const format = options.to ?? (extname(output).toLowerCase() === '.safetensors' ? 'safetensors' : 'torch-zip');
+  const format = options.to ?? formatForPath(output);
   if (format === 'torch-zip') {
     const root = options.stateDict === undefined ? checkpoint.root : pickStateDict(checkpoint, options.stateDict, input);
     return { format, bytes: await writeCheckpoint(output, root, { format, inputs: [input], durable: options.durable }), ...(options.stateDict !== undefined ? { stateDict: options.stateDict } : {}) };

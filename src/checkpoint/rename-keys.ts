@@ -11,7 +11,7 @@ export function renameKeys(dict: PyDict, rename: (key: string) => string): PyDic
   const entries = new Map<PyKey, PyValue>();
   for (const [key, value] of dict.entries) entries.set(typeof key === 'string' ? rename(key) : key, value);
   const renamed: PyDict = { kind: 'dict', ordered: dict.ordered, entries };
-  if (dict.metadata !== undefined) renamed.metadata = renameMetadata(dict.metadata, rename);
+  if (dict.metadata !== undefined) renamed.metadata = renameModulePrefixes(dict.metadata, rename);
   return renamed;
 }
 
@@ -20,7 +20,7 @@ export function renameKeys(dict: PyDict, rename: (key: string) => string): PyDic
  * applied to `<path>.<probe>` and the probe stripped again. The root module (`''`) keeps its name;
  * a path whose probe does not survive the rename is left as it was.
  */
-export function renameMetadata(metadata: PyValue, rename: (key: string) => string): PyValue {
+export function renameModulePrefixes(metadata: PyValue, rename: (key: string) => string): PyValue {
   if (!isDict(metadata)) return metadata;
   const probe = '\u0000probe';
   const entries = new Map<PyKey, PyValue>();

@@ -42,6 +42,11 @@ export async function writeAtomically<T>(destination: string, inputs: readonly s
   }
 }
 
+/** Writes `text` to `destination` as `writeAtomically` does, refusing to replace any of `inputs`. */
+export async function writeTextAtomically(destination: string, text: string, inputs: readonly string[], durable = true): Promise<void> {
+  await writeAtomically(destination, inputs, (handle) => handle.writeFile(text), durable);
+}
+
 /** `.<name>.` — what every temp for `target` starts with; the writer's pid and a random tag follow. */
 function tempPrefix(target: string): string {
   return `.${basename(target)}.`;

@@ -22,6 +22,11 @@ export interface WriteCheckpointOptions {
   durable?: boolean;
 }
 
+/** Returns the format a checkpoint written to `path` gets by default: safetensors for `.safetensors` (any case), else a torch zip. */
+export function formatForPath(path: string): WriteCheckpointOptions['format'] {
+  return extname(path).toLowerCase() === '.safetensors' ? 'safetensors' : 'torch-zip';
+}
+
 /** Returns the size in bytes of the checkpoint written at `path`. */
 export async function writeCheckpoint(path: string, root: PyValue, options: WriteCheckpointOptions): Promise<number> {
   if (options.format === 'safetensors') {

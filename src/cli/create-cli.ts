@@ -4,7 +4,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.ts';
-import { UsageError } from './exit-codes.ts';
+import { UsageError } from '../usage-error.ts';
 
 /** Returns a configured yargs instance for `argv` (without the node and script names). */
 export function createCli(argv: string[]): Argv {

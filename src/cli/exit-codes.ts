@@ -1,14 +1,3 @@
-/** Exit codes of every command, documented in the README. */
-export const EXIT = {
-  ok: 0,
-  /** The plan or check failed (diagnostics with errors, a failed expectation), or verify found a copied submodule that differs. */
-  failed: 1,
-  /** The command line itself was wrong. */
-  usage: 2,
-  /** An input could not be read (missing file, broken checkpoint, unreadable HDF5) or the output could not be written. */
-  unreadable: 3,
-} as const;
-
 /**
  * Thrown by command handlers to end with a specific exit code after their output is printed
  * (e.g. `check` found problems). main() turns it into the exit code without printing a stack.
@@ -17,9 +6,4 @@ export class ExitWith extends Error {
   constructor(readonly code: number, message = '') {
     super(message);
   }
-}
-
-/** A command-line mistake (unknown flag, missing argument, malformed value): exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
 }

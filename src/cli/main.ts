@@ -3,7 +3,9 @@
  * calls process.exit.
  */
 import { createCli } from './create-cli.ts';
-import { EXIT, ExitWith, UsageError } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
+import { ExitWith } from './exit-codes.ts';
+import { UsageError } from '../usage-error.ts';
 import { InputError } from '../input-error.ts';
 
 /** Runs `surgery` with `argv` and exits with the documented code. */

@@ -33,7 +33,7 @@ export interface DemoFile {
 }
 
 /** Returns the demo names listed in `mask/<key>`, or throws naming the file and the missing mask. */
-export function readMask(file: H5File, path: string, key: string): string[] {
+function readMask(file: H5File, path: string, key: string): string[] {
   const dataset = requireDataset(file, path, `mask/${key}`);
   const value = dataset.value;
   const names = Array.isArray(value) ? value : [value];
@@ -41,7 +41,7 @@ export function readMask(file: H5File, path: string, key: string): string[] {
 }
 
 /** Returns `demos` sorted by their numeric suffix, as robomimic sorts `demo_N` keys. */
-export function sortDemoNames(path: string, demos: string[]): string[] {
+function sortDemoNames(path: string, demos: string[]): string[] {
   const index = (name: string) => {
     const n = /^demo_(\d+)$/.exec(name);
     if (!n) throw new InputError('data/bad-demo-name', path, `demo "${name}" is not named demo_<N>, which robomimic requires.`, { member: `data/${name}` });

@@ -60,7 +60,7 @@ export function requireDataset(file: H5File, path: string, member: string): Data
 }
 
 /** Throws an `InputError` when `dataset` uses a filter this build of libhdf5 cannot decode. */
-export function assertDecodable(dataset: Dataset, path: string, member: string): void {
+function assertDecodable(dataset: Dataset, path: string, member: string): void {
   for (const filter of dataset.filters) {
     if (!DECODABLE_FILTERS.has(filter.id)) {
       throw new InputError(

@@ -90,7 +90,7 @@ function computeNormalization(files: DemoFile[], spec: DataSpec): Map<string, No
  * Throws naming file, demo, step and key when a normalised action leaves [-1, 1]: the diffusion
  * policy clips its samples to that range, and robomimic refuses such data too.
  */
-export function checkActionRange(file: DemoFile, spec: DataSpec, normalization: Map<string, NormalizationStats>): void {
+function checkActionRange(file: DemoFile, spec: DataSpec, normalization: Map<string, NormalizationStats>): void {
   for (const key of spec.actionKeys) {
     const { scale, offset } = normalization.get(key)!;
     const dim = scale.length;

@@ -19,7 +19,7 @@ import { renderVerify } from '../verify/render-verify.ts';
 import { runVerify } from '../verify/run-verify.ts';
 import type { VerifyReport, VerifyRow } from '../verify/verify-report.ts';
 import { writeHeldOutObservation } from './held-out-observation.ts';
-import { packageRoot } from './package-root.ts';
+import { packageRoot } from '../package-root.ts';
 
 export interface DemoOptions {
   /** Output folder; emptied first when it holds an earlier demo's files, refused when it holds anything else. */
@@ -146,7 +146,7 @@ async function makeTarget(step: Step, config: string, out: string): Promise<void
 }
 
 function checkRemap(step: Step, remap: string): void {
-  const { output, clean } = checkRemapFiles([remap], { format: 'text', color: false });
+  const { output, clean } = checkRemapFiles([remap], { format: 'text', colour: false });
   if (!clean) throw new DemoStepError('check', `${remap} does not check:\n${output}`);
   step('check the remap (`surgery check`)', `${remap}: ${output.trim()}`);
 }

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice } from './backend-choice.ts';
+import { UsageError } from '../usage-error.ts';
 
 export type { BackendChoice } from './backend-choice.ts';
 
@@ -37,7 +38,7 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
   if (choice === 'webgpu') return selectWebGpu();
   if (choice === 'tensorflow') {
     if (!(await loadNative())) {
-      throw new Error(
+      throw new UsageError(
         'The "tensorflow" backend needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node; install one (npm install @tensorflow/tfjs-node) or use --backend wasm.',
       );
     }
@@ -66,7 +67,7 @@ async function selectWebGpu(): Promise<SelectedBackend> {
   const { probeWebGpu } = await import('./webgpu-adapter.ts');
   const probe = await probeWebGpu();
   if (!probe.found) {
-    throw new Error(
+    throw new UsageError(
       `The "webgpu" backend cannot run: ${probe.reason}. Install the GPU's Vulkan driver (on Linux without a GPU, Mesa's lavapipe, e.g. Mesa 25: apt-get install -t bookworm-backports mesa-vulkan-drivers on Debian 12) or use --backend wasm.`,
     );
   }
@@ -87,7 +88,7 @@ async function activate(name: string): Promise<void> {
   tf.env().set('PROD', true);
   if (tf.getBackend() === name) return;
   const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`The TensorFlow.js backend "${name}" failed to initialise.`);
+  if (!ok) throw new UsageError(`The TensorFlow.js backend "${name}" failed to initialise.`);
   await tf.ready();
 }
 

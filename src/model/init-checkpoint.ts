@@ -40,7 +40,8 @@ export async function initCheckpoint(options: InitOptions): Promise<InitResult> 
   const values = initialValues(schema, createRng(options.seed));
   // EMAModel starts as a deep copy of the nets, so both state dicts hold the same values.
   const tree = robomimicTree(config, text, schema, (id) => values(schema.params[id]!));
-  const bytes = await writeCheckpoint(options.out, tree, { format: 'torch-zip' });
+  // The tensors live in memory, so the writer protects no input of its own: `--out` may not be the config.
+  const bytes = await writeCheckpoint(options.out, tree, { format: 'torch-zip', inputs: [options.configPath] });
   if (hasPretrained(text)) {
     warnings.push('the config asks for ImageNet-pretrained ResNet weights (backbone_kwargs.pretrained); `init` draws them fresh instead.');
   }

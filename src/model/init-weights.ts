@@ -5,7 +5,7 @@
  * Linear/Conv1d/ConvTranspose1d/Conv2d), GroupNorm 1/0, and the SpatialSoftmax buffers.
  * The draws come from our seeded generator, so values differ from torch's but follow the same laws.
  */
-import { fanIn } from '../random/fan-in.ts';
+import { fanIn, fanOut } from '../random/fan-in.ts';
 import type { Rng } from '../random/rng.ts';
 import type { ParamSpec, PolicySchema } from './schema.ts';
 import { numel } from './weights.ts';
@@ -36,8 +36,7 @@ function initialValue(schema: PolicySchema, param: ParamSpec, rng: Rng): Float32
     default:
       if (param.resnetConv) {
         // torchvision ResNet.__init__: kaiming_normal_(mode="fan_out", nonlinearity="relu").
-        const fanOut = param.shape[0]! * param.shape.slice(2).reduce((a, b) => a * b, 1);
-        const std = Math.sqrt(2 / fanOut);
+        const std = Math.sqrt(2 / fanOut(param.shape));
         return rng.normal(n).map((z) => z * std);
       }
       // kaiming_uniform_(a=√5): gain √(2/(1+5)), bound = gain·√3/√fan_in = 1/√fan_in.

@@ -12,10 +12,7 @@ import { validatePolicyConfig, type PolicyConfig, type ShapeMetadata } from './c
 import { buildPolicy, type Policy } from './policy.ts';
 import { policySchema, type PolicySchema } from './schema.ts';
 import { configWithWidthsFrom } from './widths-from-shapes.ts';
-import { checkStateDictShapes, weightsFromStateDict, type PolicyWeights, type TorchTensor } from './weights.ts';
-
-/** How many state-dict problems an error message lists before "and N more". */
-const MAX_LISTED_PROBLEMS = 8;
+import { checkStateDictShapes, MAX_LISTED_PROBLEMS, weightsFromStateDict, type PolicyWeights, type TorchTensor } from './weights.ts';
 
 export interface LoadedPolicy {
   policy: Policy;
@@ -75,7 +72,7 @@ function stateDictAt(checkpoint: Checkpoint, name: string): StateDictEntry {
 }
 
 /** Returns weights read from one state dict after checking every key and shape against the schema. */
-export async function loadWeights(checkpoint: Checkpoint, schema: PolicySchema, entry: StateDictEntry, trainable: boolean): Promise<PolicyWeights> {
+async function loadWeights(checkpoint: Checkpoint, schema: PolicySchema, entry: StateDictEntry, trainable: boolean): Promise<PolicyWeights> {
   const shapes = new Map([...entry.tensors].map(([k, t]) => [k, t.shape]));
   const problems = checkStateDictShapes(schema, shapes);
   if (problems.length > 0) {

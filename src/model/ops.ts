@@ -21,7 +21,7 @@ const transposedConvs = new Map<string, ValidConv>();
  *
  * @param x `[N, H, W, I]` (already padded) @param dy `[N, OH, OW, O]` @returns `[kH, kW, I, O]`
  */
-export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, strides: [number, number]): tf.Tensor4D {
+function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, strides: [number, number]): tf.Tensor4D {
   return tf.tidy(() => {
     const xt = tf.transpose(x, [3, 1, 2, 0]); // [I, H, W, N]
     const f = tf.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, O]

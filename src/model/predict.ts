@@ -2,7 +2,6 @@
  * `surgery predict`: actions for an observation batch with a checkpoint's EMA weights, exactly as
  * robomimic's `_get_action_trajectory` computes them, with reproducible noise.
  */
-import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { openCheckpoint } from '../checkpoint/open-checkpoint.ts';
@@ -10,7 +9,8 @@ import { getAtPath, isDict, isTensor, pyDict } from '../checkpoint/py-value.ts';
 import { readTensorAsFloat32 } from '../checkpoint/read-tensor.ts';
 import { tensorFromArray } from '../checkpoint/tensor-from-array.ts';
 import type { Checkpoint, PyValue } from '../checkpoint/types.ts';
-import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
+import { writeTextAtomically } from '../checkpoint/write-atomically.ts';
+import { formatForPath, writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
 import { InputError } from '../input-error.ts';
 import { createRng } from '../random/rng.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
@@ -60,7 +60,7 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
     tf.dispose([trajectory, actions]);
     tf.dispose([...obs.values(), noise.initialNoise, ...(noise.perStepVarianceNoise ? [noise.perStepVarianceNoise] : [])]);
     const prediction: Prediction = { ...result, actionsUnnormalized: unnormalize(policy, checkpoint, result.actions), backendNote: backend.note };
-    if (options.out) await writePrediction(options.out, prediction);
+    if (options.out) await writePrediction(options.out, prediction, [options.checkpoint, options.obs, ...(options.noise ? [options.noise] : [])]);
     return prediction;
   } finally {
     disposePolicy(policy);
@@ -142,7 +142,8 @@ function flatNumbers(value: PyValue | undefined): number[] {
   return [];
 }
 
-async function writePrediction(path: string, p: Prediction): Promise<void> {
+/** Writes `p` to `path` (JSON or a checkpoint), refusing to replace any of `inputs`: the tensors live in memory, so the writer knows no input of its own. */
+async function writePrediction(path: string, p: Prediction, inputs: string[]): Promise<void> {
   const fields: [string, Array3][] = [
     ['trajectory', p.trajectory],
     ['actions', p.actions],
@@ -150,11 +151,11 @@ async function writePrediction(path: string, p: Prediction): Promise<void> {
   ];
   if (extname(path) === '.json') {
     const nest = (a: Array3): unknown => nested(Array.from(a.data), a.shape);
-    await writeFile(path, `${JSON.stringify(Object.fromEntries(fields.map(([k, a]) => [k, nest(a)])))}\n`);
+    await writeTextAtomically(path, `${JSON.stringify(Object.fromEntries(fields.map(([k, a]) => [k, nest(a)])))}\n`, inputs);
     return;
   }
   const root = pyDict(fields.map(([k, a]): [string, PyValue] => [k, tensorFromArray(a.data, a.shape, 'float32')]), { ordered: false });
-  await writeCheckpoint(path, root, { format: extname(path) === '.safetensors' ? 'safetensors' : 'torch-zip' });
+  await writeCheckpoint(path, root, { format: formatForPath(path), inputs });
 }
 
 function nested(values: number[], shape: number[]): unknown {

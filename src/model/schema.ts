@@ -132,7 +132,7 @@ export function coreInputShape(rgb: RgbEncoderSpec, imageShape: number[]): numbe
 }
 
 /** Trunk output `[C, H, W]`: torchvision ResNet downsamples by 32 (robomimic's `ceil(H/32)`). */
-export function trunkOutputShape(rgb: RgbEncoderSpec, coreInput: number[]): number[] {
+function trunkOutputShape(rgb: RgbEncoderSpec, coreInput: number[]): number[] {
   const expansion = rgb.backbone === 'ResNet50Conv' ? 4 : 1;
   let h = coreInput[1]!;
   let w = coreInput[2]!;

@@ -17,7 +17,7 @@ const FINAL_BLOCK_GROUPS = 8;
  * Returns `SinusoidalPosEmb(dim)(t)` `[B, dim]` computed as torch does in float32:
  * `freq_i = exp(i · −ln(10000)/(dim/2 − 1))`, output `[sin(t·freq), cos(t·freq)]`.
  */
-export function sinusoidalEmbedding(timesteps: number[], dim: number): tf.Tensor2D {
+function sinusoidalEmbedding(timesteps: number[], dim: number): tf.Tensor2D {
   const half = dim / 2;
   const scale = Math.fround(-Math.log(10000) / (half - 1));
   const out = new Float32Array(timesteps.length * dim);

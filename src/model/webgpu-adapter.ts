@@ -4,6 +4,7 @@
  * Vulkan/Metal/D3D driver when it starts, which no command that does not run the model should pay.
  */
 import type { create } from 'webgpu';
+import { UsageError } from '../usage-error.ts';
 
 type Gpu = ReturnType<typeof create>;
 
@@ -62,7 +63,7 @@ function describeAdapter(info: GPUAdapterInfo): WebGpuAdapter {
  */
 export async function registerWebGpuBackend(): Promise<void> {
   const result = await probeWebGpu();
-  if (!result.found) throw new Error(result.reason);
+  if (!result.found) throw new UsageError(result.reason);
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PolicySchema, ParamSpec } from './schema.ts';
 import { tfShape, tfToTorch, torchToTf } from './layout.ts';
 import { invariant } from '../invariant.ts';
+import { formatShape } from '../plan/model-schema.ts';
 
 /** One weight set (`model.nets` or `model.ema`): `tensors[param.id]`, in tfjs layout. */
 export interface PolicyWeights {
@@ -17,6 +18,9 @@ export interface TorchTensor {
   shape: number[];
   data: Float32Array;
 }
+
+/** How many state-dict problems an error message lists before saying how many more there are. */
+export const MAX_LISTED_PROBLEMS = 8;
 
 /** A state-dict problem found while matching tensors to the schema. */
 export interface StateDictProblem {
@@ -33,19 +37,15 @@ export function checkStateDictShapes(schema: PolicySchema, shapes: Map<string, n
   const problems: StateDictProblem[] = [];
   for (const { key, param } of schema.entries) {
     const shape = shapes.get(key);
-    if (!shape) problems.push({ code: 'load/missing-key', key, message: `"${key}" is missing; the model needs ${fmt(param.shape)}.` });
-    else if (fmt(shape) !== fmt(param.shape)) {
-      problems.push({ code: 'load/size-mismatch', key, message: `"${key}" has shape ${fmt(shape)}, but the model needs ${fmt(param.shape)}.` });
+    if (!shape) problems.push({ code: 'load/missing-key', key, message: `"${key}" is missing; the model needs ${formatShape(param.shape)}.` });
+    else if (formatShape(shape) !== formatShape(param.shape)) {
+      problems.push({ code: 'load/size-mismatch', key, message: `"${key}" has shape ${formatShape(shape)}, but the model needs ${formatShape(param.shape)}.` });
     }
   }
   for (const key of shapes.keys()) {
     if (!schema.byKey.has(key)) problems.push({ code: 'load/unexpected-key', key, message: `"${key}" is not a key of this model.` });
   }
   return problems;
-}
-
-function fmt(shape: number[]): string {
-  return `[${shape.join(', ')}]`;
 }
 
 /**

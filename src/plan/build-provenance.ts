@@ -2,13 +2,11 @@
  * The provenance record an applied surgery stores in its output: which remap text (hash and path),
  * which source and target files (cheap fingerprints), which tool version, and what happened.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fingerprintFile, type Fingerprint } from './fingerprint-file.ts';
+import { fingerprintFile, type Fingerprint } from '../checkpoint/fingerprint-file.ts';
+import { packageVersion } from '../package-root.ts';
 import type { KeyStatus, Plan } from './plan-types.ts';
 
-/** Bump when the record's shape changes; readers check it. */
+/** Bump when the record's shape changes, so that a reader can tell the shapes apart. */
 export const PROVENANCE_VERSION = 2;
 
 /** Where one output tensor came from: its status and, when copied or renamed, the source key. */
@@ -53,7 +51,7 @@ export async function buildProvenance(plan: Plan, options: { seed: number; metad
   return {
     format: 'surgery-provenance',
     version: PROVENANCE_VERSION,
-    tool: { name: 'surgery', version: toolVersion() },
+    tool: { name: 'surgery', version: packageVersion() },
     remaps: plan.remaps.map((r) => ({ path: r.file, sha256: r.sha256 })),
     source: { path: plan.source.path, ...(await fingerprintFile(plan.source.path)) },
     target: plan.target ? { ...plan.target, ...(await fingerprintFile(plan.target.path)) } : null,
@@ -63,20 +61,4 @@ export async function buildProvenance(plan: Plan, options: { seed: number; metad
     summary,
     transfers,
   };
-}
-
-/** Returns this package's version, found by walking up from this file to surgery's package.json (works from src/ and dist/). */
-export function toolVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'surgery' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json here; keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
 }

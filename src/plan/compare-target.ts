@@ -3,7 +3,7 @@
  * `load_state_dict` would: every target key is loaded, assembled, reinitialised, filled or missing;
  * every left-over source key is unexpected. Produces the plan rows and the problems found.
  */
-import type { KeyPattern, RangeDim } from '../../grammar/ast.ts';
+import type { KeyPattern, RangeDim } from '../../grammar/index.ts';
 import { numelOf } from '../checkpoint/py-value.ts';
 import { formatShape, type KeySpec } from './model-schema.ts';
 import type { Block, PlanRow } from './plan-types.ts';

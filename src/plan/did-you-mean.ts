@@ -23,7 +23,7 @@ export function didYouMean(text: string, candidates: Iterable<string>): string |
  * Returns the edit distance of `a` and `b` counting insertions, deletions, substitutions and swaps of
  * two adjacent characters (optimal string alignment), or `cap` once the distance is certain to reach it.
  */
-export function editDistance(a: string, b: string, cap = Infinity): number {
+function editDistance(a: string, b: string, cap = Infinity): number {
   let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

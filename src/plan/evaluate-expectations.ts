@@ -1,5 +1,5 @@
 /** Evaluates `expect` statements on the rows of each state dict's plan. */
-import type { Comparator, ExpectCountStatement, ExpectWithinStatement } from '../../grammar/ast.ts';
+import type { Comparator, ExpectCountStatement, ExpectWithinStatement } from '../../grammar/index.ts';
 import type { ExpectationResult, KeyStatus, PlanRow, StateDictPlan } from './plan-types.ts';
 import { matchingRows } from './compare-target.ts';
 

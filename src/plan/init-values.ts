@@ -5,6 +5,7 @@
 import { fanIn, fanOut } from '../random/fan-in.ts';
 import { rngFromLabel, type Rng } from '../random/rng.ts';
 import { numelOf } from '../checkpoint/py-value.ts';
+import { invariant } from '../invariant.ts';
 
 /** An init kind as the planner uses it (the remap AST's init, normalised). */
 export type InitSpec =
@@ -52,7 +53,7 @@ export function initValues(init: InitSpec, context: InitContext, seed: number): 
     case 'default':
       return fillDefault(out, context, random);
     case 'target':
-      throw new Error('Internal error (please report): init "target" has no generated values.');
+      invariant(false, 'init "target" has no generated values.');
   }
 }
 

@@ -2,7 +2,7 @@
  * Matching state-dict keys against the remap language's key patterns, and filling a rename's
  * right-hand side from what its left-hand side captured (semantics in `grammar/ast.ts`).
  */
-import type { KeyPattern, PatternPart, PatternSegment } from '../../grammar/ast.ts';
+import type { KeyPattern, PatternPart, PatternSegment } from '../../grammar/index.ts';
 
 /** What a pattern's wildcards matched: anonymous ones by position per kind, named ones by name. */
 export interface Captures {

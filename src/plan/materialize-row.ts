@@ -91,7 +91,7 @@ async function assemble(row: PlanRow, sources: RowSources): Promise<Tensor> {
 }
 
 /** Copies the elements of `fromBox` in a row-major `[from]` array into `toBox` of a row-major `[to]` array (boxes of equal extent). */
-export function copyBox(from: ArrayLike<number>, fromShape: number[], fromBox: Box, to: Float64Array, toShape: number[], toBox: Box): void {
+function copyBox(from: ArrayLike<number>, fromShape: number[], fromBox: Box, to: Float64Array, toShape: number[], toBox: Box): void {
   const rank = toShape.length;
   if (rank === 0) {
     to[0] = from[0]!;

@@ -4,7 +4,7 @@
  * the report renderers print it.
  */
 import type { DType } from '../checkpoint/types.ts';
-import type { Statement } from '../../grammar/ast.ts';
+import type { Statement } from '../../grammar/index.ts';
 import type { Diagnostic, Span } from '../diagnostics.ts';
 import type { InitSpec } from './init-values.ts';
 

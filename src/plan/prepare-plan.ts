@@ -22,6 +22,11 @@ export interface PlanOptions {
   fill: boolean;
 }
 
+/** Returns every file a plan reads: source, target or target config, and the remaps. */
+export function planInputs(options: PlanOptions): string[] {
+  return [options.source, ...(options.target ? [options.target] : []), ...(options.targetConfig ? [options.targetConfig] : []), ...options.remaps];
+}
+
 export interface PreparedPlan {
   /** Null when the remap files themselves have errors (then `remapDiagnostics` says which). */
   plan: Plan | null;

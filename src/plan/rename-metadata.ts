@@ -2,7 +2,7 @@
  * Makes a state dict's `_metadata` (module prefix → `{version: n}`) follow the renames of a plan, so
  * version-dependent `_load_from_state_dict` logic sees the right modules under their new names.
  */
-import { renameMetadata as renameModulePaths } from '../checkpoint/rename-keys.ts';
+import { renameModulePrefixes } from '../checkpoint/rename-keys.ts';
 import type { PyValue } from '../checkpoint/types.ts';
 import type { KeySpec } from './model-schema.ts';
 import type { NumberedStatement } from './rule-refs.ts';
@@ -18,10 +18,10 @@ const NO_SPEC: KeySpec = { shape: [], dtype: 'float32' };
 export function renameMetadata(metadata: PyValue | undefined, statements: NumberedStatement[]): PyValue | undefined {
   if (metadata === undefined) return metadata;
   const renames = statements.filter((s) => s.statement.kind === 'Rename');
-  // Renames act on each key alone, so one walk over every name renameModulePaths asks about gives
+  // Renames act on each key alone, so one walk over every name renameModulePrefixes asks about gives
   // the same answers as one walk per name (a walk per name cost ~30 ms on a DROID checkpoint).
   const asked: string[] = [];
-  renameModulePaths(metadata, (key) => (asked.push(key), key));
+  renameModulePrefixes(metadata, (key) => (asked.push(key), key));
   const renamed = new Map(walkRules(new Map(asked.map((key) => [key, NO_SPEC])), renames).entries.map((e) => [e.sourceKey, e.key]));
-  return renameModulePaths(metadata, (key) => renamed.get(key) ?? key);
+  return renameModulePrefixes(metadata, (key) => renamed.get(key) ?? key);
 }

@@ -4,8 +4,7 @@
  * strict and loose `load_state_dict` semantics. Reads no tensor bytes.
  */
 import { createHash } from 'node:crypto';
-import type { KeyPattern, RangeDim, Statement } from '../../grammar/ast.ts';
-import { patternsOf } from '../../grammar/index.ts';
+import { patternsOf, type KeyPattern, type RangeDim, type Statement } from '../../grammar/index.ts';
 import { MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics.ts';
 import { ANY_STATE_DICT, findStateDict, type ModelSchema, type StateDictSchema } from './model-schema.ts';
 import type { Plan, RuleUsage, StateDictPlan, Verdict } from './plan-types.ts';

@@ -1,5 +1,5 @@
 /** Turns the AST's slices (`[:, 7:519]`, `let` names) into concrete boxes for a tensor shape, checking bounds. */
-import type { RangeDim, Slice } from '../../grammar/ast.ts';
+import type { RangeDim, Slice } from '../../grammar/index.ts';
 import type { Box } from './plan-types.ts';
 import { formatShape } from './model-schema.ts';
 

@@ -2,7 +2,8 @@
  * Turns the statements of one or more remap files into the numbered rule list of a plan: each with
  * its file:line:col and its text, so every report row can say which rule decided it.
  */
-import type { RemapFile, Statement } from '../../grammar/ast.ts';
+import type { RemapFile, Statement } from '../../grammar/index.ts';
+import { LineIndex } from '../report/line-index.ts';
 import type { RuleRef, RuleUsage } from './plan-types.ts';
 
 /** A parsed remap file with its text (needed for line:col and for quoting rules). */
@@ -24,10 +25,10 @@ export function numberRules(remaps: RemapSource[]): { statements: NumberedStatem
   const statements: NumberedStatement[] = [];
   const rules: RuleUsage[] = [];
   for (const remap of remaps) {
-    const lines = lineStarts(remap.text);
+    const lines = new LineIndex(remap.text);
     for (const statement of remap.ast.statements) {
       const index = rules.length;
-      const { line, column } = locate(lines, statement.span.start);
+      const { line, column } = lines.locate(statement.span.start);
       const text = remap.text.slice(statement.span.start, statement.span.end).replace(/\s+/g, ' ').trim();
       const ref: RuleRef = { index, span: statement.span, line, column, kind: statement.kind, text };
       rules.push({ ref, file: remap.file, statement, matches: new Map(), warnings: [], notes: [] });
@@ -35,23 +36,4 @@ export function numberRules(remaps: RemapSource[]): { statements: NumberedStatem
     }
   }
   return { statements, rules };
-}
-
-/** Returns the offsets where each line of `text` starts. */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
-
-/** Returns the 1-based line and column of a UTF-16 offset. */
-export function locate(starts: number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! + 1 };
 }

@@ -2,9 +2,8 @@
  * `surgery apply`: resolve the plan, refuse when it fails, otherwise build the output tree and write
  * it atomically, with a provenance record and the same report `plan` prints.
  */
-import { resolve } from 'node:path';
-import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
-import { EXIT } from '../cli/exit-codes.ts';
+import { formatForPath, writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
+import { EXIT } from '../exit-codes.ts';
 import { InputError } from '../input-error.ts';
 import { buildReportModel } from '../report/report-model.ts';
 import { renderReport } from '../report/render-report.ts';
@@ -15,8 +14,8 @@ import { applyPlan, PROVENANCE_KEY } from './apply-plan.ts';
 import type { Plan } from './plan-types.ts';
 import { DEFAULT_SEED } from './init-values.ts';
 import { buildProvenance } from './build-provenance.ts';
-import { preparePlan, type PlanOptions } from './prepare-plan.ts';
-import { emitReport, remapFailure, withRemapWarnings, type CommandOutcome, type ReportOptions } from './run-plan.ts';
+import { planInputs, preparePlan, type PlanOptions } from './prepare-plan.ts';
+import { emitReport, remapFailure, withRemapWarnings, type CommandOutcome, type ReportOptions } from '../report/command-outcome.ts';
 
 export interface ApplyOptions extends PlanOptions, ReportOptions {
   output: string;
@@ -29,9 +28,6 @@ export interface ApplyOptions extends PlanOptions, ReportOptions {
 
 /** Returns the report and exit code of applying the plan; writes `options.output` only when the plan is ok. */
 export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
-  if (resolve(options.output) === resolve(options.source) || (options.target && resolve(options.output) === resolve(options.target))) {
-    throw new InputError('apply/overwrite-input', options.output, 'the output would overwrite an input; choose another output path.');
-  }
   const prepared = await preparePlan(options);
   if (!prepared.plan) return remapFailure(prepared.remapDiagnostics, prepared.sources, options.colour);
   const { plan, source, target } = prepared;
@@ -41,21 +37,21 @@ export async function runApply(options: ApplyOptions): Promise<CommandOutcome> {
   if (metadata === 'target' && !metadataTarget) throw new InputError('apply/metadata-target', options.target ?? options.output, '--metadata target needs a target checkpoint or --target-config.');
   if (!plan.ok) {
     const model = buildReportModel(plan, prepared.sources, ['Nothing was written: the plan has errors.']);
-    return emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.failed);
+    return emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.failed, [...planInputs(options), options.output]);
   }
   const seed = options.seed ?? DEFAULT_SEED;
   const provenance = await buildProvenance(plan, { seed, metadata });
   const applied = await applyPlan({ plan, source: source!, target, metadata, seed, provenance });
-  const format = /\.safetensors$/i.test(options.output) ? 'safetensors' : 'torch-zip';
+  const format = formatForPath(options.output);
   // Every file read, by any name (a symlink, a hard link): the output may replace none of them.
-  const inputs = [options.source, ...(options.target ? [options.target] : []), ...(options.targetConfig ? [options.targetConfig] : []), ...options.remaps];
+  const inputs = planInputs(options);
   if (format === 'safetensors') {
     await writeCheckpoint(options.output, onlyStateDict(applied.root, plan, source!.checkpoint!, options.output), { format, inputs, durable: options.durable, metadata: { [PROVENANCE_KEY]: JSON.stringify(provenance) } });
   } else {
     await writeCheckpoint(options.output, applied.root, { format, inputs, durable: options.durable });
   }
   const model = buildReportModel(plan, prepared.sources, [...applied.notes, `Wrote "${options.output}" (${format}).`]);
-  const outcome = emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.ok);
+  const outcome = await emitReport(renderReport(model, options.format, options.colour && !options.report), options, EXIT.ok, [...inputs, options.output]);
   return withRemapWarnings(outcome, prepared.remapDiagnostics, prepared.sources, options.colour);
 }
 

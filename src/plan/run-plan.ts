@@ -1,52 +1,15 @@
 /** `surgery plan`: the dry run — resolve the remap(s) against source and target and render the report. */
-import { writeFileSync } from 'node:fs';
-import { EXIT } from '../cli/exit-codes.ts';
-import { printDiagnostics } from '../report/print-diagnostics.ts';
+import { EXIT } from '../exit-codes.ts';
+import { emitReport, remapFailure, withRemapWarnings, type CommandOutcome, type ReportOptions } from '../report/command-outcome.ts';
 import { buildReportModel } from '../report/report-model.ts';
-import { renderReport, type ReportFormat } from '../report/render-report.ts';
-import { preparePlan, type PlanOptions } from './prepare-plan.ts';
-
-export interface ReportOptions {
-  format: ReportFormat;
-  /** Write the report here instead of stdout. */
-  report?: string;
-  colour: boolean;
-}
-
-/** What a command prints and the exit code it ends with. */
-export interface CommandOutcome {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+import { renderReport } from '../report/render-report.ts';
+import { planInputs, preparePlan, type PlanOptions } from './prepare-plan.ts';
 
 /** Returns the rendered plan and the exit code: 0 when it would apply cleanly in the chosen mode, 1 otherwise. */
 export async function runPlan(options: PlanOptions & ReportOptions): Promise<CommandOutcome> {
   const prepared = await preparePlan(options);
   if (!prepared.plan) return remapFailure(prepared.remapDiagnostics, prepared.sources, options.colour);
   const model = buildReportModel(prepared.plan, prepared.sources);
-  const outcome = emitReport(renderReport(model, options.format, options.colour && !options.report), options, prepared.plan.ok ? EXIT.ok : EXIT.failed);
+  const outcome = await emitReport(renderReport(model, options.format, options.colour && !options.report), options, prepared.plan.ok ? EXIT.ok : EXIT.failed, planInputs(options));
   return withRemapWarnings(outcome, prepared.remapDiagnostics, prepared.sources, options.colour);
-}
-
-/** Returns `outcome` with the remap files' warnings (they do not stop a plan) printed first on stderr. */
-export function withRemapWarnings(outcome: CommandOutcome, diagnostics: Parameters<typeof printDiagnostics>[0], sources: Map<string, string>, colour: boolean): CommandOutcome {
-  if (diagnostics.length === 0) return outcome;
-  return { ...outcome, stderr: `${printDiagnostics(diagnostics, (file) => sources.get(file), { color: colour })}\n\n${outcome.stderr}` };
-}
-
-/** Returns the outcome of remap files that do not check: their diagnostics with code frames, exit 1. */
-export function remapFailure(diagnostics: Parameters<typeof printDiagnostics>[0], sources: Map<string, string>, colour: boolean): CommandOutcome {
-  const printed = printDiagnostics(diagnostics, (file) => sources.get(file), { color: colour });
-  return { stdout: '', stderr: `${printed}\n\nThe remap has errors; fix them first (\`surgery check\` lists them).\n`, exitCode: EXIT.failed };
-}
-
-/**
- * Returns the outcome that prints `report`, or writes it to `--report FILE` and prints one line
- * (with `failure` in brackets when the exit code is not ok).
- */
-export function emitReport(report: string, options: ReportOptions, exitCode: number, failure = 'the plan has errors'): CommandOutcome {
-  if (!options.report) return { stdout: report, stderr: '', exitCode };
-  writeFileSync(options.report, report);
-  return { stdout: '', stderr: `report written to ${options.report}${exitCode === EXIT.ok ? '' : ` (${failure})`}\n`, exitCode };
 }

@@ -1,5 +1,5 @@
 /** Converts the remap AST's init (`with normal(0.02)`) into the planner's `InitSpec`. */
-import type { InitSpec as AstInit } from '../../grammar/ast.ts';
+import type { InitSpec as AstInit } from '../../grammar/index.ts';
 import { invariant } from '../invariant.ts';
 import type { InitSpec } from './init-values.ts';
 

@@ -3,7 +3,7 @@
  * drops, reinit marks, casts and slice assignments, each remembered with the rule that made it.
  * Comparison with the target happens afterwards (`compare-target.ts`).
  */
-import type { KeyPattern, Slice, Statement } from '../../grammar/ast.ts';
+import type { KeyPattern, Slice, Statement } from '../../grammar/index.ts';
 import type { DType } from '../checkpoint/types.ts';
 import type { KeySpec } from './model-schema.ts';
 import type { RenameStep } from './plan-types.ts';
@@ -157,7 +157,7 @@ function assign(walk: RuleWalk, rule: number, statement: Extract<Statement, { ki
 }
 
 /** Returns a literal pattern's key (its segments joined; literal parts only). */
-export function formatKey(pattern: KeyPattern): string {
+function formatKey(pattern: KeyPattern): string {
   return pattern.segments.map((s) => s.parts.map((p) => (p.kind === 'Literal' ? p.value : '')).join('')).join('.');
 }
 

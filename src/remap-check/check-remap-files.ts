@@ -7,7 +7,7 @@ import { readRemapSource } from './read-remap-source.ts';
 /** Options of `checkRemapFiles`: the output format and whether to colour it. */
 export interface CheckOptions {
   format: 'text' | 'json';
-  color?: boolean;
+  colour?: boolean;
 }
 
 /** The JSON document `surgery check --format json` prints. */
@@ -37,6 +37,6 @@ export function checkRemapFiles(paths: readonly string[], options: CheckOptions)
   const all = results.flatMap((r) => r.diagnostics);
   const files = `${paths.length} file${paths.length === 1 ? '' : 's'}`;
   const summary = clean ? `checked ${files}: no problems` : `${all.length} problem${all.length === 1 ? '' : 's'} in ${files}`;
-  const body = printDiagnostics(all, lookup, { color: options.color ?? false });
+  const body = printDiagnostics(all, lookup, { colour: options.colour ?? false });
   return { output: body ? `${body}\n\n${summary}` : summary, clean };
 }

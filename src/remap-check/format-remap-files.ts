@@ -8,7 +8,7 @@ import { readRemapSource } from './read-remap-source.ts';
 export interface FormatOptions {
   /** Only report files that are not formatted; write nothing. */
   check: boolean;
-  color?: boolean;
+  colour?: boolean;
 }
 
 /**
@@ -24,7 +24,7 @@ export function formatRemapFiles(paths: readonly string[], options: FormatOption
     const parsed = parseRemap(source, path);
     if (parsed.diagnostics.length) {
       ok = false;
-      lines.push(printDiagnostics(parsed.diagnostics, (f) => (f === path ? source : undefined), { color: options.color ?? false }));
+      lines.push(printDiagnostics(parsed.diagnostics, (f) => (f === path ? source : undefined), { colour: options.colour ?? false }));
       lines.push(`${path}: not formatted: fix the syntax errors first`);
       continue;
     }

@@ -6,15 +6,11 @@
  * offsets are not finite numbers (chevrotain's recovered tokens carry NaN) is printed as the file name alone.
  */
 import type { Diagnostic, Span } from '../diagnostics.ts';
+import { LineIndex } from './line-index.ts';
+import { painter } from './paint.ts';
 
 /** Looks up a source text by file name; undefined when it is not known (then no code frame is printed). */
 export type SourceLookup = (file: string) => string | undefined;
-
-/** 1-based line and column. */
-export interface LineColumn {
-  line: number;
-  column: number;
-}
 
 /** A span with its 1-based start and end positions, as `--format json` reports it. */
 export interface LocatedSpan extends Span {
@@ -32,7 +28,7 @@ export interface LocatedDiagnostic extends Omit<Diagnostic, 'spans'> {
 /** Options of `printDiagnostics`. */
 export interface PrintOptions {
   /** ANSI colours for terminals. */
-  color?: boolean;
+  colour?: boolean;
   /** Lines of context shown before the primary line (default 1). */
   contextLines?: number;
 }
@@ -49,13 +45,8 @@ export function locateDiagnostics(diagnostics: readonly Diagnostic[], sources: S
   return diagnostics.map((d) => ({ ...d, spans: d.spans.map((s) => locateSpan(s, index)) }));
 }
 
-/** Returns the 1-based line and column of `offset` in `source` (offsets past the end clamp to the end). */
-export function lineColumn(source: string, offset: number): LineColumn {
-  return new LineIndex(source).locate(offset);
-}
-
 function printOne(d: Diagnostic, index: LineIndexCache, options: PrintOptions): string {
-  const paint = painter(options.color ?? false);
+  const paint = diagnosticPainter(options.colour ?? false);
   const [primary, ...related] = d.spans;
   const head = `${where(primary, index)}${paint.severity(d.severity)}: ${paint.bold(d.message)} ${paint.dim(`[${d.code}]`)}`;
   const parts = [head];
@@ -109,38 +100,6 @@ function validOffsets(span: Span): boolean {
   return Number.isFinite(span.start) && Number.isFinite(span.end) && span.start >= 0;
 }
 
-/** Line starts of one source, computed once, for offset → line:column by binary search. */
-class LineIndex {
-  private readonly starts: number[] = [0];
-
-  constructor(private readonly source: string) {
-    for (let i = 0; i < source.length; i++) {
-      const c = source.charCodeAt(i);
-      // \r\n counts as one break; a lone \r is a break too (the lexer agrees).
-      if (c === 10 || (c === 13 && source.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
-    }
-  }
-
-  locate(offset: number): LineColumn {
-    const clamped = Math.min(Math.max(0, offset), this.source.length);
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= clamped) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: clamped - this.starts[lo]! + 1 };
-  }
-
-  /** Returns line `n` (1-based) without its line break. */
-  text(n: number): string {
-    const start = this.starts[n - 1] ?? this.source.length;
-    const next = this.starts[n] ?? this.source.length;
-    return this.source.slice(start, next).replace(/\r?\n$|\r$/, '');
-  }
-}
-
 class LineIndexCache {
   private readonly cache = new Map<string, LineIndex | undefined>();
 
@@ -162,14 +121,12 @@ interface Painter {
   severity(s: string): string;
 }
 
-function painter(color: boolean): Painter {
-  const wrap = (code: string) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  const red = wrap('31');
-  const yellow = wrap('33');
+function diagnosticPainter(colour: boolean): Painter {
+  const paint = painter(colour);
   return {
-    bold: wrap('1'),
-    dim: wrap('2'),
-    caret: red,
-    severity: (s) => (s === 'error' ? red(s) : s === 'warning' ? yellow(s) : s),
+    bold: (s) => paint('bold', s),
+    dim: (s) => paint('dim', s),
+    caret: (s) => paint('red', s),
+    severity: (s) => (s === 'error' ? paint('red', s) : s === 'warning' ? paint('yellow', s) : s),
   };
 }

@@ -1,10 +1,7 @@
 /** Renders a plan report for a terminal: aligned, coloured unless colour is off (NO_COLOR, not a TTY). */
 import type { KeyStatus } from '../plan/plan-types.ts';
+import { painter, type Colour } from './paint.ts';
 import type { ReportModel, ReportRow } from './report-model.ts';
-
-/** ANSI SGR codes of the colours reports use. */
-export const COLOURS = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
-export type Colour = keyof typeof COLOURS;
 
 const STATUS_COLOUR: Readonly<Record<KeyStatus, Colour>> = {
   loaded: 'green',
@@ -21,14 +18,9 @@ const STATUS_COLOUR: Readonly<Record<KeyStatus, Colour>> = {
 
 const SEVERITY_COLOUR: Readonly<Record<string, Colour>> = { error: 'red', warning: 'yellow', info: 'cyan' };
 
-/** Returns whether terminal output should be coloured: a TTY and no NO_COLOR (https://no-color.org). */
-export function wantsColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(stream.isTTY) && !env.NO_COLOR;
-}
-
 /** Returns the terminal report; `colour` adds ANSI colours. */
 export function renderText(model: ReportModel, colour: boolean): string {
-  const paint = (c: Colour, text: string) => (colour ? `\x1b[${COLOURS[c]}m${text}\x1b[0m` : text);
+  const paint = painter(colour);
   const out: string[] = [];
   const verdict = (v: { ok: boolean; errors: number }) => (v.ok ? paint('green', 'loads') : paint('red', `fails (${v.errors} error${v.errors === 1 ? '' : 's'})`));
   out.push(paint('bold', `surgery plan (mode ${model.mode})`));

@@ -9,7 +9,7 @@ import { formatShape } from '../plan/model-schema.ts';
 import { formatInit } from '../plan/to-init-spec.ts';
 import { describeDefaultInit } from '../plan/init-values.ts';
 import { formatBox } from '../plan/resolve-slices.ts';
-import { lineStarts, locate } from '../plan/rule-refs.ts';
+import { lineColumn } from './line-index.ts';
 import { collapseKeys } from './collapse-keys.ts';
 
 export const REPORT_SCHEMA = 'surgery-plan-report';
@@ -198,7 +198,7 @@ function formatMeasured(measured: Map<string, string>): string {
 function diagnosticEntry(d: Diagnostic, sources: Map<string, string>): ReportModel['diagnostics'][number] {
   const span = d.spans[0];
   const text = span && sources.get(span.file);
-  const at = span && text !== undefined ? (({ line, column }) => `${span.file}:${line}:${column}`)(locate(lineStarts(text), span.start)) : null;
+  const at = span && text !== undefined ? (({ line, column }) => `${span.file}:${line}:${column}`)(lineColumn(text, span.start)) : null;
   return { code: d.code, severity: d.severity, message: d.message, at, hint: d.hint ?? null };
 }
 

@@ -3,7 +3,7 @@
  * it was chosen and how sure the suggester is. `draftFile` turns it into a `RemapFile` AST (comments placed where
  * `printRemap` keeps them) and `printDraft` into text.
  */
-import type * as A from '../../grammar/ast.ts';
+import type * as A from '../../grammar/index.ts';
 import { printRemap } from '../../grammar/index.ts';
 
 /** How sure a rule is: `certain` (the structure leaves one answer), `likely` (best of several), `guess` (a tie). */
@@ -29,7 +29,7 @@ const COMMENT_WIDTH = 118;
 const NO_SPAN: A.Span = { file: '', start: 0, end: 0 };
 
 /** Returns the AST of the draft and a stand-in source whose blank lines mark the section breaks for `printRemap`. */
-export function draftFile(sections: DraftSection[], file: string): { ast: A.RemapFile; source: string } {
+function draftFile(sections: DraftSection[], file: string): { ast: A.RemapFile; source: string } {
   const statements: A.Statement[] = [];
   const comments: A.Comment[] = [];
   let source = '';

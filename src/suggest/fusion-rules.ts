@@ -18,7 +18,7 @@ export interface FusionColumns {
 }
 
 /** Returns each obs key's columns in the concatenation, in encoder order. */
-export function fusionColumns(config: PolicyConfig): FusionColumns[] {
+function fusionColumns(config: PolicyConfig): FusionColumns[] {
   let at = 0;
   return config.obsKeys.map((k) => {
     const width = k.modality === 'rgb' ? coreOutputDim(config.rgb, k.shape) : k.shape[0]!;

@@ -2,15 +2,14 @@
  * `surgery suggest`: load both sides (and their robomimic configs where they have one), draft the remap, and write it
  * atomically only when it parses and plans clean in strict mode; otherwise say what failed and write nothing.
  */
-import { readFile } from 'node:fs/promises';
 import { writeAtomically } from '../checkpoint/write-atomically.ts';
-import { EXIT } from '../cli/exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import { InputError } from '../input-error.ts';
-import { validatePolicyConfig, type PolicyConfig } from '../model/config.ts';
+import type { PolicyConfig } from '../model/config.ts';
 import { policyConfigOf } from '../model/load-policy.ts';
 import { loadConfigSchema, loadSchema } from '../plan/load-schema.ts';
 import type { ModelSchema } from '../plan/model-schema.ts';
-import type { CommandOutcome } from '../plan/run-plan.ts';
+import type { CommandOutcome } from '../report/command-outcome.ts';
 import { printDiagnostics } from '../report/print-diagnostics.ts';
 import { draftRemap, type Draft } from './draft-remap.ts';
 
@@ -32,7 +31,7 @@ export async function runSuggest(options: SuggestOptions): Promise<CommandOutcom
   const target = options.target ? await loadSchema(options.target) : await loadConfigSchema(targetPath);
   const notes: string[] = [];
   const sourceConfig = configOfCheckpoint(source, notes);
-  const targetConfig = options.targetConfig ? await configOfFile(options.targetConfig) : configOfCheckpoint(target, notes);
+  const targetConfig = target.config?.policy ?? configOfCheckpoint(target, notes);
   const draft = draftRemap({ source, target, sourceConfig, targetConfig, file: options.output });
   if (!draft.ok) return failure(draft, options);
   await writeAtomically(options.output, [options.source, targetPath], async (handle) => {
@@ -53,10 +52,6 @@ function configOfCheckpoint(schema: ModelSchema, notes: string[]): PolicyConfig 
   }
 }
 
-async function configOfFile(path: string): Promise<PolicyConfig> {
-  return validatePolicyConfig(await readFile(path, 'utf8'), path).config;
-}
-
 function summary(draft: Draft, output: string): string {
   const plan = draft.plan!;
   const rows = plan.stateDicts[0]?.rows ?? [];
@@ -67,7 +62,7 @@ function summary(draft: Draft, output: string): string {
 }
 
 function failure(draft: Draft, options: SuggestOptions): CommandOutcome {
-  const printed = printDiagnostics(draft.diagnostics.slice(0, 20), (file) => (file === options.output ? draft.text : undefined), { color: options.colour });
+  const printed = printDiagnostics(draft.diagnostics.slice(0, 20), (file) => (file === options.output ? draft.text : undefined), { colour: options.colour });
   const why = draft.plan ? 'the drafted remap does not plan clean (strict)' : 'the drafted remap does not parse (a bug in suggest)';
   return { stdout: '', stderr: `${printed}\n\nNothing written: ${why}. The errors above say which keys are left; they need a decision only you can make.\n`, exitCode: EXIT.failed };
 }

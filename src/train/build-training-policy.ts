@@ -6,7 +6,6 @@
  * checkpoint's provenance, or from the resumed checkpoint.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { analyzeRemap } from '../../grammar/index.ts';
@@ -20,10 +19,12 @@ import { configWithWidthsFrom } from '../model/widths-from-shapes.ts';
 import { createWeights, type PolicyWeights } from '../model/weights.ts';
 import { initialValues } from '../model/init-weights.ts';
 import { PROVENANCE_KEY } from '../plan/apply-plan.ts';
+import { readRemapSource } from '../remap-check/read-remap-source.ts';
+import { printDiagnostics } from '../report/print-diagnostics.ts';
 import { emaConfig } from './ema.ts';
 import { checkInitLoad } from './check-init-load.ts';
 import { loadChecked, readResumeState, readStateDict, shapesOf, slotFromHost } from './load-training-weights.ts';
-import { hintsFromRemap, resolveParamPolicies, type ResolvedHint, type TrainHint } from './param-groups.ts';
+import { hintsFromRemap, hintText, resolveParamPolicies, type ResolvedHint, type TrainHint } from './param-groups.ts';
 import { createRng, rngFromState } from '../random/rng.ts';
 import type { TrainConfig } from './train-config.ts';
 import type { TrainerState } from './train-step.ts';
@@ -59,7 +60,7 @@ export async function buildTrainingPolicy(request: BuildRequest): Promise<BuiltT
   let config = request.config;
   let nets: PolicyWeights;
   let ema: PolicyWeights | null = null;
-  let hints: ResolvedHint[] = options.remap ? await hintsFromFile(options.remap) : [];
+  let hints: ResolvedHint[] = options.remap ? hintsFromFile(options.remap) : [];
   if (options.init) {
     const checkpoint = await openCheckpoint(options.init);
     const netsDict = await readStateDict(checkpoint, ['model', 'nets']);
@@ -140,37 +141,29 @@ function applyHints(schema: PolicySchema, state: TrainerState, hints: ResolvedHi
   const { policies, matched } = resolveParamPolicies(trainable, hints);
   state.paramPolicies = policies;
   hints.forEach(({ hint }, i) => {
-    const what = hint.kind === 'lr' ? `lr x${hint.factor} ${hint.pattern}` : `freeze ${hint.pattern}${hint.steps === null ? '' : ` for ${hint.steps} steps`}`;
+    const what = hintText(hint);
     messages.push(matched[i] ? `hint: ${what} (${matched[i]} parameters)` : `warning: hint "${what}" matches no parameter of this model`);
   });
   return hints.map((h) => h.hint);
 }
 
-async function hintsFromFile(path: string): Promise<ResolvedHint[]> {
-  let source: string;
-  try {
-    source = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError('io/unreadable', path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
-  }
-  return hintsFromSource(source, path);
+function hintsFromFile(path: string): ResolvedHint[] {
+  return hintsFromSource(readRemapSource(path), path);
 }
 
 function hintsFromSource(source: string, path: string): ResolvedHint[] {
   const { file, diagnostics } = analyzeRemap(source, path);
   const error = diagnostics.find((d) => d.severity === 'error');
   if (error) {
-    const offset = error.spans[0]?.start ?? 0;
-    const line = source.slice(0, offset).split('\n').length;
-    const column = offset - source.lastIndexOf('\n', offset - 1);
-    throw new InputError(error.code, `${path}:${line}:${column}`, `${error.message} (run \`surgery check ${path}\` for details).`);
+    const printed = printDiagnostics([error], (file) => (file === path ? source : undefined));
+    throw new InputError(error.code, path, `has errors (\`surgery check ${path}\` lists them all):\n${printed}`);
   }
   return hintsFromRemap(file);
 }
 
 /** Hints recorded in a resumed checkpoint, re-parsed so they match exactly as they did. */
 async function hintsFromRecorded(hints: TrainHint[]): Promise<ResolvedHint[]> {
-  const text = hints.map((h) => (h.kind === 'lr' ? `lr x${h.factor} ${h.pattern}` : `freeze ${h.pattern}${h.steps === null ? '' : ` for ${h.steps} steps`}`)).join('\n');
+  const text = hints.map(hintText).join('\n');
   return text ? hintsFromSource(`${text}\n`, 'variable_state.surgery.hints') : [];
 }
 
@@ -190,8 +183,9 @@ async function hintsFromProvenance(raw: unknown, messages: string[]): Promise<Re
   for (const remap of remaps) {
     let text: string;
     try {
-      text = await readFile(remap.path, 'utf8');
-    } catch {
+      text = readRemapSource(remap.path);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
       messages.push(`warning: the checkpoint was made with ${remap.path}, which is not readable now; pass --remap to apply its freeze/lr hints`);
       continue;
     }

@@ -10,7 +10,7 @@ import { getAtPath, isDict, isTensor } from '../checkpoint/py-value.ts';
 import { readTensorAsFloat32 } from '../checkpoint/read-tensor.ts';
 import type { Checkpoint, PyValue, Tensor } from '../checkpoint/types.ts';
 import type { PolicySchema } from '../model/schema.ts';
-import { checkStateDictShapes, createWeights, weightsFromStateDict, type PolicyWeights, type TorchTensor } from '../model/weights.ts';
+import { checkStateDictShapes, createWeights, MAX_LISTED_PROBLEMS, weightsFromStateDict, type PolicyWeights, type StateDictProblem, type TorchTensor } from '../model/weights.ts';
 import { tfShape, torchToTf } from '../model/layout.ts';
 import type { AdamSlot } from './adam.ts';
 import type { TrainHint } from './param-groups.ts';
@@ -37,13 +37,6 @@ export function shapesOf(stateDict: Map<string, TorchTensor>): Map<string, numbe
   return new Map([...stateDict].map(([k, t]) => [k, t.shape]));
 }
 
-/** One problem line of a load check, in the model's codes (`load/missing-key`, ...). */
-export interface LoadReportLine {
-  code: string;
-  key: string;
-  message: string;
-}
-
 /**
  * Returns weights for `schema` from `stateDict`: strict loading refuses any missing, unexpected
  * or mis-shaped key; loose loading keeps `fallback` values for missing keys and ignores unexpected
@@ -57,12 +50,12 @@ export function loadChecked(
   fallback: () => (param: PolicySchema['params'][number]) => Float32Array,
   trainable: boolean,
   file: string,
-): { weights: PolicyWeights; report: LoadReportLine[] } {
+): { weights: PolicyWeights; report: StateDictProblem[] } {
   const report = checkStateDictShapes(schema, shapesOf(stateDict));
   const fatal = report.filter((p) => mode === 'strict' || p.code === 'load/size-mismatch');
   if (fatal.length) {
-    const shown = fatal.slice(0, 10).map((p) => `  ${p.code}: ${p.message}`).join('\n');
-    throw new InputError('load/failed', file, `cannot be loaded ${mode === 'strict' ? 'strictly' : 'even loosely'} into the model of this config (${fatal.length} problems):\n${shown}${fatal.length > 10 ? '\n  ...' : ''}\nUse --load loose to keep fresh values for missing keys, or check the config.`);
+    const shown = fatal.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  ${p.code}: ${p.message}`).join('\n');
+    throw new InputError('load/failed', file, `cannot be loaded ${mode === 'strict' ? 'strictly' : 'even loosely'} into the model of this config (${fatal.length} problems):\n${shown}${fatal.length > MAX_LISTED_PROBLEMS ? '\n  ...' : ''}\nUse --load loose to keep fresh values for missing keys, or check the config.`);
   }
   if (report.length === 0) return { weights: weightsFromStateDict(schema, stateDict, trainable), report };
   const fresh = fallback();

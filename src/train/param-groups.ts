@@ -3,11 +3,16 @@
  * the model's parameters: for each trainable parameter, its learning-rate factor and until which
  * optimizer step it stays frozen. Patterns match any of a parameter's state-dict keys (aliases too).
  */
-import type { FreezeStatement, LrStatement, RemapFile } from '../../grammar/ast.ts';
+import type { FreezeStatement, LrStatement, RemapFile } from '../../grammar/index.ts';
 import { compilePattern, formatPattern } from '../plan/match-pattern.ts';
 
 /** One hint as recorded in checkpoints' `variable_state` and reported to the user. */
 export type TrainHint = { kind: 'freeze'; pattern: string; steps: number | null } | { kind: 'lr'; pattern: string; factor: number };
+
+/** Returns `hint` as the remap statement it came from (`lr x0.1 policy.**`, `freeze policy.** for 100 steps`). */
+export function hintText(hint: TrainHint): string {
+  return hint.kind === 'lr' ? `lr x${hint.factor} ${hint.pattern}` : `freeze ${hint.pattern}${hint.steps === null ? '' : ` for ${hint.steps} steps`}`;
+}
 
 export interface ParamPolicy {
   /** Multiplier of the scheduled learning rate (product of every matching `lr` hint). */

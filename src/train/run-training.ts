@@ -1,7 +1,8 @@
 /**
  * `surgery train` as one pipeline: read the config and data, build or load the policy, then run
  * robomimic's training loop (epochs of `run_epoch`, validation, checkpoints) with prefetching,
- * metrics, a live loss plot and progress. Only this module and the checkpoint writer touch disk.
+ * metrics, a live loss plot and progress. Disk is touched here and by the modules it calls for that:
+ * the checkpoint writer, training-log.ts (metrics, loss plot) and read-remap-source.ts (remap hints).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -5,27 +5,11 @@
 import { copyFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.ts';
-import type { DataSource } from '../data/data-spec.ts';
-import type { SequenceDataset } from '../data/sequence-dataset.ts';
-import { stateDictFromWeights } from '../model/weights.ts';
-import { tfToTorch } from '../model/layout.ts';
-import { robomimicMetadata } from '../model/robomimic-metadata.ts';
-import { effectiveConfig, type TrainConfig } from './train-config.ts';
-import type { TrainerState } from './train-step.ts';
-import { checkpointTree, type OptimizerSlotSnapshot, type TrainingCheckpoint } from './training-checkpoint.ts';
-import type { TrainHint } from './param-groups.ts';
+import { checkpointTree, trainingCheckpoint, type CheckpointRequest } from './training-checkpoint.ts';
 
-export interface SaveRequest {
+/** What `saveTrainingCheckpoint` writes, and the run folder it writes to. */
+export interface SaveRequest extends CheckpointRequest {
   out: string;
-  epoch: number;
-  state: TrainerState;
-  dataset: SequenceDataset;
-  json: unknown;
-  train: TrainConfig;
-  sources: DataSource[];
-  bestValidLoss: number | null;
-  stepsPerEpoch: number;
-  hints: TrainHint[];
 }
 
 /**
@@ -43,32 +27,4 @@ export async function saveTrainingCheckpoint(request: SaveRequest): Promise<stri
   await copyFile(last, temp);
   await rename(temp, path);
   return path;
-}
-
-/** Returns the checkpoint contents for the trainer's current state. */
-export async function trainingCheckpoint(request: SaveRequest): Promise<TrainingCheckpoint> {
-  const { state, dataset, train } = request;
-  const { policy } = state;
-  const trainable = policy.schema.params.filter((p) => p.trainable);
-  const slots: (OptimizerSlotSnapshot | null)[] = await Promise.all(
-    trainable.map(async (param) => {
-      const slot = state.slots[param.id];
-      if (!slot) return null;
-      const host = async (v: typeof slot.expAvg) => ({ shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(await v.data())) });
-      return { step: slot.step, expAvg: await host(slot.expAvg), expAvgSq: await host(slot.expAvgSq) };
-    }),
-  );
-  return {
-    // The policy config was validated with the dataset's shapes, so its shape_metadata is the data's.
-    metadata: robomimicMetadata(policy.config, JSON.stringify(effectiveConfig(request.json, train, request.sources))),
-    envMetadata: dataset.files[0]!.envMetadata,
-    actionNormalization: dataset.actionNormalization,
-    nets: await stateDictFromWeights(policy.schema, policy.nets),
-    ema: policy.ema ? await stateDictFromWeights(policy.schema, policy.ema) : null,
-    optimizer: { config: state.optimizer, baseLr: state.baseLr, slots },
-    scheduler: state.schedule.kind === 'constant' ? null : { schedule: state.schedule, lastEpoch: state.schedulerEpoch },
-    epoch: request.epoch,
-    bestValidLoss: request.bestValidLoss,
-    surgery: { step: state.step, emaOptimizationStep: state.emaOptimizationStep, rng: state.rng.state(), hints: request.hints, stepsPerEpoch: request.stepsPerEpoch },
-  };
 }

@@ -64,7 +64,7 @@ export function batchTensors(batch: Batch): TrainBatch {
 }
 
 /** Returns whether parameter `id` is frozen at the current step. */
-export function isFrozen(state: TrainerState, id: number): boolean {
+function isFrozen(state: TrainerState, id: number): boolean {
   return state.step < state.paramPolicies[id]!.frozenUntil;
 }
 

@@ -4,7 +4,8 @@
  * `shape_metadata`, `variable_state`, `action_normalization_stats`. Optimizer and scheduler state
  * are torch 1.13's `state_dict()` layouts, so robomimic's own `--resume` could load them too; what
  * robomimic does not record (global step, EMA step count, random generator, remap hints) lives in
- * `variable_state["surgery"]`.
+ * `variable_state["surgery"]`. `trainingCheckpoint` builds the record from the trainer's state and
+ * `checkpointTree` lays it out; `save-training-checkpoint.ts` only writes it.
  */
 import type { NormalizationStats } from '../data/action-stats.ts';
 import { pyDict, pyFloat, pyTuple } from '../checkpoint/py-value.ts';
@@ -14,6 +15,13 @@ import type { RobomimicMetadata } from '../model/robomimic-metadata.ts';
 import type { AdamConfig } from './adam.ts';
 import { lrFactor, type LrSchedule } from './lr-schedule.ts';
 import type { TrainHint } from './param-groups.ts';
+import type { DataSource } from '../data/data-spec.ts';
+import type { SequenceDataset } from '../data/sequence-dataset.ts';
+import { stateDictFromWeights } from '../model/weights.ts';
+import { tfToTorch } from '../model/layout.ts';
+import { robomimicMetadata } from '../model/robomimic-metadata.ts';
+import { effectiveConfig, type TrainConfig } from './train-config.ts';
+import type { TrainerState } from './train-step.ts';
 
 /** A tensor in PyTorch layout (what the model's state-dict conversion produces). */
 export interface HostTensor {
@@ -204,4 +212,45 @@ function jsonToPy(value: unknown): PyValue {
   if (typeof value === 'number') return value;
   if (Array.isArray(value)) return value.map(jsonToPy);
   return pyDict(Object.entries(value as Record<string, unknown>).map(([k, v]): [string, PyValue] => [k, jsonToPy(v)]), { ordered: false });
+}
+
+/** The trainer's state at the end of an epoch, with what a checkpoint records about the run. */
+export interface CheckpointRequest {
+  epoch: number;
+  state: TrainerState;
+  dataset: SequenceDataset;
+  json: unknown;
+  train: TrainConfig;
+  sources: DataSource[];
+  bestValidLoss: number | null;
+  stepsPerEpoch: number;
+  hints: TrainHint[];
+}
+
+/** Returns the checkpoint contents for the trainer's current state. */
+export async function trainingCheckpoint(request: CheckpointRequest): Promise<TrainingCheckpoint> {
+  const { state, dataset, train } = request;
+  const { policy } = state;
+  const trainable = policy.schema.params.filter((p) => p.trainable);
+  const slots: (OptimizerSlotSnapshot | null)[] = await Promise.all(
+    trainable.map(async (param) => {
+      const slot = state.slots[param.id];
+      if (!slot) return null;
+      const host = async (v: typeof slot.expAvg) => ({ shape: [...param.shape], data: tfToTorch(param.kind, param.shape, new Float32Array(await v.data())) });
+      return { step: slot.step, expAvg: await host(slot.expAvg), expAvgSq: await host(slot.expAvgSq) };
+    }),
+  );
+  return {
+    // The policy config was validated with the dataset's shapes, so its shape_metadata is the data's.
+    metadata: robomimicMetadata(policy.config, JSON.stringify(effectiveConfig(request.json, train, request.sources))),
+    envMetadata: dataset.files[0]!.envMetadata,
+    actionNormalization: dataset.actionNormalization,
+    nets: await stateDictFromWeights(policy.schema, policy.nets),
+    ema: policy.ema ? await stateDictFromWeights(policy.schema, policy.ema) : null,
+    optimizer: { config: state.optimizer, baseLr: state.baseLr, slots },
+    scheduler: state.schedule.kind === 'constant' ? null : { schedule: state.schedule, lastEpoch: state.schedulerEpoch },
+    epoch: request.epoch,
+    bestValidLoss: request.bestValidLoss,
+    surgery: { step: state.step, emaOptimizationStep: state.emaOptimizationStep, rng: state.rng.state(), hints: request.hints, stepsPerEpoch: request.stepsPerEpoch },
+  };
 }

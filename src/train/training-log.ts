@@ -2,8 +2,9 @@
  * The run's record on disk: `metrics.jsonl` (one JSON object per step and per epoch, appended) and
  * `loss.svg` (re-rendered atomically every few seconds and at each epoch end).
  */
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeTextAtomically } from '../checkpoint/write-atomically.ts';
 import { renderLossPlot, type LossPoint } from './loss-plot.ts';
 
 /** How often the loss plot is redrawn during an epoch, in milliseconds. */
@@ -24,9 +25,9 @@ export async function openTrainingLog(dir: string, title: string, history: { tra
   let lastPlot = 0;
   const redraw = async () => {
     lastPlot = Date.now();
-    const temp = `${plot}.tmp-${process.pid}`;
-    await writeFile(temp, renderLossPlot(train, valid, title));
-    await rename(temp, plot);
+    // Through the shared temp-and-rename writer, which removes the temps of killed runs; no fsync, as
+    // the plot is redrawn every few seconds and a lost one costs nothing.
+    await writeTextAtomically(plot, renderLossPlot(train, valid, title), [], false);
   };
   const flush = async () => {
     if (buffered.length) await appendFile(metrics, buffered.join(''));

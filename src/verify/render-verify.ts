@@ -1,6 +1,6 @@
 /** Renders a verify report as Markdown (for a pull request), JSON, or text for a terminal (coloured unless off). */
 import type { ReportFormat } from '../report/render-report.ts';
-import { COLOURS, type Colour } from '../report/render-text.ts';
+import { painter, type Colour } from '../report/paint.ts';
 import type { Verdict, VerifyReport, VerifyRow } from './verify-report.ts';
 
 const VERDICT_COLOUR: Readonly<Record<Verdict, Colour>> = { identical: 'green', differs: 'red', changed: 'yellow', 'not run': 'dim' };
@@ -43,7 +43,7 @@ function fromText(row: VerifyRow): string {
 }
 
 function renderText(report: VerifyReport, colour: boolean): string {
-  const paint = (c: Colour, text: string) => (colour ? `\x1b[${COLOURS[c]}m${text}\x1b[0m` : text);
+  const paint = painter(colour);
   const out = [paint('bold', `surgery verify: ${report.ok ? paint('green', headline(report)) : paint('red', headline(report))}`)];
   out.push(`  source   ${report.source}`, `  output   ${report.output}`, `  pairing  ${pairingLine(report)}`, `  probe    ${probeLine(report)}`, `  backend  ${report.backend}`);
   const width = Math.max(...report.sections.flatMap((s) => s.rows.map((r) => r.submodule.length)));

@@ -3,13 +3,13 @@
  * robomimic policies, pairs their submodules (from the output's provenance, else by weights),
  * runs each pair on one probe batch and reports the max abs difference per submodule.
  */
-import { EXIT } from '../cli/exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import { selectBackend, type BackendChoice } from '../model/backend.ts';
 import { loadPolicy, type LoadedPolicy } from '../model/load-policy.ts';
 import { disposePolicy } from '../model/policy.ts';
 import type { PolicyWeights } from '../model/weights.ts';
-import { fingerprintFile } from '../plan/fingerprint-file.ts';
-import { emitReport, type CommandOutcome, type ReportOptions } from '../plan/run-plan.ts';
+import { fingerprintFile } from '../checkpoint/fingerprint-file.ts';
+import { emitReport, type CommandOutcome, type ReportOptions } from '../report/command-outcome.ts';
 import { measurePair } from './measure-pair.ts';
 import { pairByWeights, pairFromTransfers, submodulesOf, type Side, type SubmodulePair } from './pair-submodules.ts';
 import { disposeProbe, probeFromFile, synthesiseProbe, type ProbeBatch } from './probe-batch.ts';
@@ -52,7 +52,8 @@ export async function runVerify(options: VerifyOptions): Promise<CommandOutcome>
       sections.push({ stateDict: set.name, rows });
     }
     const report = verifyReport({ source: options.source, output: options.output, byWeights: sets.some((s) => s.byWeights), reason: recorded.reason, probe, backend: backend.name, sections, notes });
-    return emitReport(renderVerify(report, options.format, options.colour && !options.report), options, report.ok ? EXIT.ok : EXIT.failed, 'a submodule claimed copied differs');
+    const inputs = [options.source, options.output, ...(options.obs ? [options.obs] : [])];
+    return await emitReport(renderVerify(report, options.format, options.colour && !options.report), options, report.ok ? EXIT.ok : EXIT.failed, inputs, 'a submodule claimed copied differs');
   } finally {
     if (probe) disposeProbe(probe);
     disposePolicy(source.policy);

@@ -6,9 +6,9 @@ import { detectFormat, openCheckpoint } from '../../src/checkpoint/open-checkpoi
 import { storageReadStats } from '../../src/checkpoint/storage-bytes.ts';
 import { ourDump, torchDumps } from '../support/checkpoint-dump.ts';
 import { hasTorch } from '../support/torch.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = join(import.meta.dirname, '../../../shared/reference');
-const fixtures = readdirSync(REFERENCE).filter((name) => name.endsWith('.pth')).map((name) => join(REFERENCE, name));
+const fixtures = readdirSync(REFERENCE_DIR).filter((name) => name.endsWith('.pth')).map((name) => join(REFERENCE_DIR, name));
 
 test('the reference folder holds the robomimic fixtures', () => {
   assert.ok(fixtures.length >= 7, fixtures.join(', '));
@@ -33,7 +33,7 @@ test('opening reads only the directory and the pickle: no tensor bytes', async (
 });
 
 test('a robomimic checkpoint exposes model.nets and model.ema with the same keys and _metadata', async () => {
-  const checkpoint = await openCheckpoint(join(REFERENCE, 'fork_droid_tiny.ckpt.pth'));
+  const checkpoint = await openCheckpoint(join(REFERENCE_DIR, 'fork_droid_tiny.ckpt.pth'));
   assert.equal(checkpoint.stateDicts.map((entry) => entry.name), ['model.nets', 'model.ema']);
   const [nets, ema] = checkpoint.stateDicts;
   assert.equal([...nets!.tensors.keys()], [...ema!.tensors.keys()]);

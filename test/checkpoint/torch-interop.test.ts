@@ -14,9 +14,9 @@ import { readZipDirectory } from '../../src/checkpoint/zip/read-zip-directory.ts
 import { ourDump, torchDumps } from '../support/checkpoint-dump.ts';
 import { fixturePath, makeTorchFixtures, TORCH_MODULE } from '../support/checkpoint-fixtures.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = join(import.meta.dirname, '../../../shared/reference');
-const CHECKPOINTS = ['fork_droid_tiny.ckpt.pth', 'fork_libero_tiny.ckpt.pth', 'upstream_libero_tiny.ckpt.pth'].map((name) => join(REFERENCE, name));
+const CHECKPOINTS = ['fork_droid_tiny.ckpt.pth', 'fork_libero_tiny.ckpt.pth', 'upstream_libero_tiny.ckpt.pth'].map((name) => join(REFERENCE_DIR, name));
 const dir = mkdtempSync(join(tmpdir(), 'surgery-interop-'));
 const interop = hasTorch ? test : test.skip;
 let sources: string[] = [];

@@ -15,7 +15,7 @@ import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { storageReadStats } from '../../src/checkpoint/storage-bytes.ts';
 import { readZipDirectory, resolveDataOffset } from '../../src/checkpoint/zip/read-zip-directory.ts';
 import { createCli } from '../../src/cli/create-cli.ts';
-import { EXIT } from '../../src/cli/exit-codes.ts';
+import { EXIT } from '../../src/exit-codes.ts';
 import { InputError } from '../../src/input-error.ts';
 import { ourDump, torchDumps, type Canon } from '../support/checkpoint-dump.ts';
 import { hasTorch, runPython } from '../support/torch.ts';

@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InputError } from '../../src/input-error.ts';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
-import { writeCheckpoint } from '../../src/checkpoint/write-checkpoint.ts';
+import { formatForPath, writeCheckpoint } from '../../src/checkpoint/write-checkpoint.ts';
 import { convertCheckpoint } from '../../src/checkpoint/convert-checkpoint.ts';
 import { createCli } from '../../src/cli/create-cli.ts';
 import { loadEverything } from '../support/checkpoint-fuzz.ts';
@@ -29,6 +29,10 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
   }
   assert.unreachable(`expected ${code}`);
 }
+
+test('the format follows the extension in any case: .safetensors, else a torch zip', () => {
+  assert.equal(['a.safetensors', 'OUT.SAFETENSORS', 'a.pth', 'a.safetensors.pth', 'safetensors'].map(formatForPath), ['safetensors', 'safetensors', 'torch-zip', 'torch-zip', 'torch-zip']);
+});
 
 test('the input is never overwritten, by path or through a hard link', async () => {
   const input = join(dir, 'input.pth');

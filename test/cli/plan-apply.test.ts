@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createCli } from '../../src/cli/create-cli.ts';
-import { UsageError } from '../../src/cli/exit-codes.ts';
+import { UsageError } from '../../src/usage-error.ts';
 import { ExitWith } from '../../src/cli/exit-codes.ts';
 import { InputError } from '../../src/input-error.ts';
 import { REFERENCE } from '../plan/plan-helpers.ts';

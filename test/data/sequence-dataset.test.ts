@@ -9,9 +9,9 @@ import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
 import type { DataSpec } from '../../src/data/data-spec.ts';
 import { InputError } from '../../src/input-error.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
-const FAKE = join(REFERENCE, 'libero_fake_3demos.hdf5');
+const FAKE = join(REFERENCE_DIR, 'libero_fake_3demos.hdf5');
 const dir = mkdtempSync(join(tmpdir(), 'surgery-data-'));
 
 function liberoSpec(seqLength: number): DataSpec {
@@ -46,7 +46,7 @@ p = torch.load(sys.argv[1])
 out = {'indices': p['data_source']['dataset_indices'], 'demo_and_t': p['data_source']['demo_and_t'], 'len': p['data_source']['dataset_len'],
        'actions': p['train']['actions'].flatten().tolist(),
        'obs': {k: v.flatten().tolist() if v.dim() == 5 else v.float().flatten().tolist() for k, v in p['eval']['obs_raw'].items()}}
-print(json.dumps(out))`, [join(REFERENCE, `${name}.parity.pth`)]));
+print(json.dumps(out))`, [join(REFERENCE_DIR, `${name}.parity.pth`)]));
     assert.is(ds.samples.length, expected.len);
     const refs = (expected.indices as number[]).map((i) => ds.samples[i]!);
     assert.equal(refs.map((r) => [r.demo, r.t]), expected.demo_and_t);

@@ -17,7 +17,7 @@ import { draftRemap, type Draft } from '../../src/suggest/draft-remap.ts';
 import { runSuggest } from '../../src/suggest/run-suggest.ts';
 import { runVerify } from '../../src/verify/run-verify.ts';
 import type { VerifyReport } from '../../src/verify/verify-report.ts';
-import { REFERENCE_DIR } from '../model/reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const EXAMPLE = join(ROOT, 'examples/droid-to-libero');

@@ -1,7 +1,7 @@
 /** Test helpers for the grammar: ASTs without spans, and diagnostics as `line:col code message` strings. */
 import { parseRemap } from '../../grammar/parse-remap.ts';
 import type { Diagnostic } from '../../src/diagnostics.ts';
-import { lineColumn } from '../../src/report/print-diagnostics.ts';
+import { lineColumn } from '../../src/report/line-index.ts';
 
 /** Returns a deep copy of `value` without `span`/`comparatorSpan` fields, for comparing ASTs by content. */
 export function withoutSpans<T>(value: T): unknown {

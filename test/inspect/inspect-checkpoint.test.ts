@@ -6,13 +6,13 @@ import { createCli } from '../../src/cli/create-cli.ts';
 import { storageReadStats } from '../../src/checkpoint/storage-bytes.ts';
 import { inspectCheckpoint, keyMatcher } from '../../src/inspect/inspect-checkpoint.ts';
 import { renderInspectText } from '../../src/inspect/render-inspect.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = join(import.meta.dirname, '../../../shared/reference');
-const DROID = join(REFERENCE, 'fork_droid_tiny.ckpt.pth');
+const DROID = join(REFERENCE_DIR, 'fork_droid_tiny.ckpt.pth');
 
 /** The ALIAS groups and distinct-storage counts that the reference listing (made with torch) records. */
 function referenceListing(name: string): { aliases: string[][]; summaries: Map<string, { keys: number; storages: number; groups: number }>; parameters: number } {
-  const text = readFileSync(join(REFERENCE, `${name.replace(/\.ckpt$/, '')}.contents.txt`), 'utf8').split('########')[1]!;
+  const text = readFileSync(join(REFERENCE_DIR, `${name.replace(/\.ckpt$/, '')}.contents.txt`), 'utf8').split('########')[1]!;
   const summaries = new Map<string, { keys: number; storages: number; groups: number }>();
   for (const match of text.matchAll(/^# (\S+): (\d+) keys, (\d+) distinct storages, (\d+) alias groups/gm)) {
     summaries.set(match[1]!.replace('/', '.'), { keys: Number(match[2]), storages: Number(match[3]), groups: Number(match[4]) });
@@ -24,7 +24,7 @@ function referenceListing(name: string): { aliases: string[][]; summaries: Map<s
 
 test('inspect agrees with torch on every state dict: key counts, distinct elements, alias groups and their members', async () => {
   for (const name of ['fork_droid_tiny.ckpt', 'fork_libero_tiny.ckpt', 'upstream_libero_tiny.ckpt']) {
-    const report = await inspectCheckpoint(join(REFERENCE, `${name}.pth`));
+    const report = await inspectCheckpoint(join(REFERENCE_DIR, `${name}.pth`));
     const listing = referenceListing(name);
     assert.ok(listing.summaries.size > 0, `${name}: the listing has state-dict summaries`);
     for (const [stateDict, expected] of listing.summaries) {

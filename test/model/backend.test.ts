@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { selectBackend } from '../../src/model/backend.ts';
 import { probeWebGpu } from '../../src/model/webgpu-adapter.ts';
+import { UsageError } from '../../src/usage-error.ts';
 import { hasWebGpu } from '../support/webgpu.ts';
 
 const nativeInstalled = (() => {
@@ -36,6 +37,8 @@ if (!nativeInstalled && !gpuAdapter) {
       await selectBackend('tensorflow');
       assert.unreachable('should throw');
     } catch (error) {
+      // The user's choice, not a bug: the CLI prints one line and exits 2.
+      assert.instance(error, UsageError);
       assert.match((error as Error).message, /npm install @tensorflow\/tfjs-node/);
     }
   });
@@ -60,6 +63,7 @@ if (hasWebGpu) {
       await selectBackend('webgpu');
       assert.unreachable('should throw');
     } catch (error) {
+      assert.instance(error, UsageError);
       assert.match((error as Error).message, /The "webgpu" backend cannot run: .*mesa-vulkan-drivers.* or use --backend wasm/);
     }
   });

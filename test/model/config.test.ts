@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validatePolicyConfig } from '../../src/model/config.ts';
 import { InputError } from '../../src/input-error.ts';
-import { REFERENCE_DIR } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const load = (name: string) => JSON.parse(readFileSync(`${REFERENCE_DIR}${name}`, 'utf8'));
 

@@ -12,6 +12,7 @@ import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { getAtPath, isDict } from '../../src/checkpoint/py-value.ts';
 import { readTensorAsFloat32 } from '../../src/checkpoint/read-tensor.ts';
 import type { PyDict, Tensor } from '../../src/checkpoint/types.ts';
+import { InputError } from '../../src/input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { validatePolicyConfig } from '../../src/model/config.ts';
 import { initCheckpoint, robomimicTree } from '../../src/model/init-checkpoint.ts';
@@ -21,7 +22,7 @@ import { disposePolicy } from '../../src/model/policy.ts';
 import { policySchema } from '../../src/model/schema.ts';
 import { createRng } from '../../src/random/rng.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
-import { REFERENCE_DIR } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-init-'));
 const P = 'policy.obs_encoder.module.nets.obs.obs_nets.camera/image/varied_camera_1_left_image.';
@@ -75,6 +76,19 @@ test("layout: the real checkpoint's keys in order, shared camera core aliased, E
   const stats = getAtPath(tree, ['action_normalization_stats']);
   assert.ok(isDict(stats));
   assert.equal([...stats.entries.keys()], ['action/abs_pos', 'action/abs_rot_6d', 'action/gripper_position']);
+});
+
+test('--out naming the config is refused and the config is untouched', async () => {
+  const configPath = join(dir, 'own.json');
+  writeFileSync(configPath, droidText);
+  try {
+    await initCheckpoint({ configPath, out: configPath, seed: 3 });
+    assert.unreachable('should refuse');
+  } catch (error) {
+    assert.instance(error, InputError);
+    assert.is((error as InputError).code, 'output/overwrites-input');
+  }
+  assert.is(readFileSync(configPath, 'utf8'), droidText);
 });
 
 test('a written checkpoint reads back through our reader, our loader and real torch', async () => {

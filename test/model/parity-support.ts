@@ -14,7 +14,8 @@ import { obsBatchFromRaw, type RawObs } from '../../src/model/obs-batch.ts';
 import type { Policy } from '../../src/model/policy.ts';
 import { sampleActions, type SamplingTrace } from '../../src/model/sample-actions.ts';
 import { predictNoise } from '../../src/model/unet.ts';
-import { assertAbsClose, assertClose, Reference, REFERENCE_DIR, SINGLE_PASS_REL, TRAJECTORY_ABS, type TinyName } from './reference.ts';
+import { assertAbsClose, assertClose, Reference, SINGLE_PASS_REL, TRAJECTORY_ABS, type TinyName } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 export interface Fixture {
   name: TinyName;

@@ -3,7 +3,7 @@
  * robomimic's trajectory and actions; unnormalised actions follow action_normalization_stats; bad
  * input names the key and the shape it needs; `--backend webgpu` gives robomimic's trajectories too.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -14,11 +14,12 @@ import { readTensorAsFloat32 } from '../../src/checkpoint/read-tensor.ts';
 import { InputError } from '../../src/input-error.ts';
 import { predict, type Prediction } from '../../src/model/predict.ts';
 import { createCli } from '../../src/cli/create-cli.ts';
-import { UsageError } from '../../src/cli/exit-codes.ts';
+import { UsageError } from '../../src/usage-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { hasWebGpu } from '../support/webgpu.ts';
-import { assertAbsClose, Reference, REFERENCE_DIR, TRAJECTORY_ABS } from './reference.ts';
+import { assertAbsClose, Reference, TRAJECTORY_ABS } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-predict-'));
 const NAMES = ['fork_droid_tiny', 'upstream_libero_tiny'] as const;
@@ -116,6 +117,22 @@ if (hasTorch) {
       assert.is((error as InputError).code, 'obs/bad-shape');
       assert.match((error as Error).message, /"robot_state\/gripper_position" has shape \[2, 1, 1\], but the policy needs \[B, 2, 1\]/);
     }
+  });
+  test('--out naming --obs, as a .pth or through a .json symlink, is refused and the observations are untouched', async () => {
+    const { obs, noise } = inputs('fork_droid_tiny');
+    const before = readFileSync(obs);
+    const link = join(dir, 'obs-link.json');
+    symlinkSync(obs, link);
+    for (const out of [obs, link]) {
+      try {
+        await predict({ checkpoint: `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, obs, noise, out, seed: 0, backend: 'wasm' });
+        assert.unreachable('should refuse');
+      } catch (error) {
+        assert.instance(error, InputError);
+        assert.is((error as InputError).code, 'output/overwrites-input', out);
+      }
+    }
+    assert.ok(readFileSync(obs).equals(before));
   });
   test('CLI: `surgery predict` prints the unnormalised actions as JSON', async () => {
     const printed: string[] = [];

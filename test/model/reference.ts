@@ -2,15 +2,13 @@
  * Access to the robomimic reference fixtures in ../shared/reference for model tests: parity files
  * read through our own checkpoint reader, and comparison helpers with the README's tolerances.
  */
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as assert from 'uvu/assert';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { getAtPath, isTensor } from '../../src/checkpoint/py-value.ts';
 import { readTensorAsFloat32 } from '../../src/checkpoint/read-tensor.ts';
 import type { Checkpoint, PyValue } from '../../src/checkpoint/types.ts';
-
-export const REFERENCE_DIR = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 export const TINY = ['fork_droid_tiny', 'fork_libero_tiny', 'upstream_libero_tiny'] as const;
 export type TinyName = (typeof TINY)[number];

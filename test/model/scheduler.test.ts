@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import { validatePolicyConfig } from '../../src/model/config.ts';
 import { ddpmVariance, inferenceTimesteps, noiseSchedule } from '../../src/model/scheduler.ts';
 import { readFileSync } from 'node:fs';
-import { Reference, REFERENCE_DIR } from './reference.ts';
+import { Reference } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 /** Max difference in float32 ulps of the reference value. */
 function ulps(got: Float32Array, want: Float32Array): number {

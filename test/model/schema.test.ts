@@ -9,7 +9,8 @@ import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { validatePolicyConfig } from '../../src/model/config.ts';
 import { policyConfigOf } from '../../src/model/load-policy.ts';
 import { policySchema } from '../../src/model/schema.ts';
-import { REFERENCE_DIR, TINY } from './reference.ts';
+import { TINY } from './reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 for (const name of TINY) {
   test(`${name}: model.nets and model.ema keys, order, shapes and alias groups equal the checkpoint's`, async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { readTensor } from '../../src/checkpoint/read-tensor.ts';
 import { isDict } from '../../src/checkpoint/py-value.ts';
+import { InputError } from '../../src/input-error.ts';
 import { runApply } from '../../src/plan/run-apply.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { REFERENCE } from './plan-helpers.ts';
@@ -143,10 +144,17 @@ test('without a target the rules alone rewrite the checkpoint; _metadata follows
   assert.ok(metadataKeys.some((k) => k.includes('varied_camera_2')), 'unrelated prefix kept');
 });
 
-test('the output path must not be an input', async () => {
-  let error: Error | undefined;
-  await applyTiny(DROID).catch((e: Error) => (error = e));
-  assert.match(error!.message, 'the output would overwrite an input');
+test('the output path must not be an input: the source, a remap, or (for --report) the output itself', async () => {
+  const code = (promise: Promise<unknown>) => promise.then(() => 'written', (e: InputError) => e.code);
+  assert.is(await code(applyTiny(DROID)), 'output/overwrites-input');
+  const remap = join(dir, 'own.remap');
+  writeFileSync(remap, readFileSync(TINY_REMAP));
+  assert.is(await code(runApply({ source: DROID, remaps: [remap], target: LIBERO, mode: 'strict', fill: true, output: remap, ...report })), 'output/overwrites-input');
+  assert.is(readFileSync(remap, 'utf8'), readFileSync(TINY_REMAP, 'utf8'), 'remap untouched');
+  const output = join(dir, 'report-over-output.pth');
+  assert.is(await code(applyTiny(output, { report: output })), 'output/overwrites-input');
+  assert.is((await openCheckpoint(output)).stateDicts.length, 2, 'the checkpoint written is still there');
+  assert.is(await code(applyTiny(join(dir, 'report-over-source.pth'), { report: DROID })), 'output/overwrites-input');
 });
 
 test('loose mode: unexpected keys are left out, missing ones are filled from the target (or not, with fill off)', async () => {

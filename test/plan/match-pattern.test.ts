@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { KeyPattern, RenameStatement } from '../../grammar/ast.ts';
+import type { KeyPattern, RenameStatement } from '../../grammar/index.ts';
 import { compilePattern, compileSegment, formatPattern, renameSegments, substitute } from '../../src/plan/match-pattern.ts';
 import { remap } from './plan-helpers.ts';
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
+import { InputError } from '../../src/input-error.ts';
 import { storageReadStats } from '../../src/checkpoint/storage-bytes.ts';
 import { loadConfigSchema, loadSchema } from '../../src/plan/load-schema.ts';
 import type { ModelSchema } from '../../src/plan/model-schema.ts';
@@ -76,6 +77,12 @@ test('strip-module-prefix.remap: torch.compile on top of DDP strips both; a plai
   assert.equal(problems(plain).map((m) => m.split(':')[0]), ['info remap/no-match', 'info remap/no-match']);
   assert.ok(plain.ok);
   assert.equal(plain.stateDicts.map((d) => d.rows.map((r) => `${r.key}:${r.status}`)), strippedKeys.map((keys) => keys.map((k) => `${k}:loaded`)));
+});
+
+test('an unreadable --target-config is named as a config, an unreadable manifest as a manifest', async () => {
+  const code = (promise: Promise<unknown>) => promise.then(() => 'read', (e: InputError) => `${e.code}: ${e.detail.split(' (')[0]}`);
+  assert.is(await code(loadConfigSchema('no-such-config.json')), 'config/unreadable: cannot read the config');
+  assert.is(await code(loadSchema('no-such-manifest.tsv')), 'manifest/unreadable: cannot read the manifest');
 });
 
 test.run();

@@ -1,6 +1,5 @@
 /** Shared helpers for planner tests: parse remap text, build manifest schemas, resolve. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseRemap } from '../../grammar/index.ts';
 import type { DType } from '../../src/checkpoint/types.ts';
 import { parseTsvManifest } from '../../src/plan/read-manifest.ts';
@@ -8,8 +7,10 @@ import type { ModelSchema } from '../../src/plan/model-schema.ts';
 import { resolvePlan } from '../../src/plan/resolve-plan.ts';
 import type { Plan } from '../../src/plan/plan-types.ts';
 import type { RemapSource } from '../../src/plan/rule-refs.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-export const REFERENCE = fileURLToPath(new URL('../../../shared/reference', import.meta.url));
+/** The reference fixtures' folder without its trailing slash, for `${REFERENCE}/file`. */
+export const REFERENCE = REFERENCE_DIR.slice(0, -1);
 
 /** Returns a parsed remap; throws when the text has syntax errors (tests must feed valid programs). */
 export function remap(text: string, file = 'test.remap'): RemapSource {

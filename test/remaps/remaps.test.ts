@@ -5,15 +5,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
-import { analyzeRemap } from '../../grammar/analyze-remap.ts';
-import type { KeyPattern, RangeDim, RemapFile, SliceDim } from '../../grammar/ast.ts';
-import { printRemap } from '../../grammar/print-remap.ts';
+import { analyzeRemap, printRemap, type KeyPattern, type RangeDim, type RemapFile, type SliceDim } from '../../grammar/index.ts';
 import { describe } from '../grammar/ast-helpers.ts';
 import { parseTsvManifest } from '../../src/plan/read-manifest.ts';
 import { resolvePlan } from '../../src/plan/resolve-plan.ts';
+import { pathToFileURL } from 'node:url';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const REMAPS = new URL('../../remaps/', import.meta.url);
-const REFERENCE = new URL('../../../shared/reference/', import.meta.url);
+const REFERENCE = pathToFileURL(REFERENCE_DIR);
 const files = readdirSync(REMAPS).filter((f) => f.endsWith('.remap'));
 
 test('remaps/ holds the documented files', () => {

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../src/diagnostics.ts';
-import { lineColumn, locateDiagnostics, printDiagnostics } from '../../src/report/print-diagnostics.ts';
+import { lineColumn } from '../../src/report/line-index.ts';
+import { locateDiagnostics, printDiagnostics } from '../../src/report/print-diagnostics.ts';
 
 const SOURCE = 'drop a\nfoo.bar\n\treinit x with kaimin\n';
 const sources = (file: string) => (file === 'x.remap' ? SOURCE : undefined);
@@ -70,7 +71,7 @@ test('a span over several lines is underlined to the end of its first line', () 
 test('diagnostics are separated by a blank line; colour wraps the severity and caret in ANSI codes', () => {
   const two = printDiagnostics([diag([at(0, 1)]), diag([at(7, 8)])], sources);
   assert.is(two.split('\n\n').length, 2);
-  const colored = printDiagnostics([diag([at(0, 1)])], sources, { color: true });
+  const colored = printDiagnostics([diag([at(0, 1)])], sources, { colour: true });
   assert.ok(colored.includes('\u001b[31merror\u001b[0m'));
   assert.ok(colored.includes('\u001b[31m^\u001b[0m'));
 });

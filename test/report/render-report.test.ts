@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { buildReportModel, REPORT_VERSION } from '../../src/report/report-model.ts';
 import { renderReport } from '../../src/report/render-report.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
-import { renderText, wantsColour } from '../../src/report/render-text.ts';
+import { wantsColour } from '../../src/report/paint.ts';
+import { renderText } from '../../src/report/render-text.ts';
 import { manifest, plan, referenceTsv, remap, REFERENCE } from '../plan/plan-helpers.ts';
 
 const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { analyzeRemap } from '../../grammar/index.ts';
 import { policyConfigOf } from '../../src/model/load-policy.ts';
 import { loadSchema } from '../../src/plan/load-schema.ts';
@@ -12,8 +11,8 @@ import type { Plan } from '../../src/plan/plan-types.ts';
 import { resolvePlan } from '../../src/plan/resolve-plan.ts';
 import { draftRemap, type Draft } from '../../src/suggest/draft-remap.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const R = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'surgery-suggest-'));
 const torchTest = hasTorch ? test : test.skip;
 const COMBINE = 'policy.obs_encoder.module.combine.0.weight';
@@ -49,7 +48,7 @@ function assertClean(draft: Draft): Plan {
 }
 
 test('DROID -> LIBERO (tiny): plans clean, transfers at least what the hand-written remap does, same combine blocks', async () => {
-  const [source, target] = [`${R}fork_droid_tiny.ckpt.pth`, `${R}fork_libero_tiny.ckpt.pth`];
+  const [source, target] = [`${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, `${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`];
   const draft = await suggest(source, target);
   const plan = assertClean(draft);
   const hand = await planOf('remaps/droid-to-libero-tiny.remap', source, target);
@@ -67,7 +66,7 @@ test('DROID -> LIBERO (tiny): plans clean, transfers at least what the hand-writ
 });
 
 test('DROID -> LIBERO (tiny): the tied cameras are marked as a guess naming the alternative; every rule has a comment', async () => {
-  const draft = await suggest(`${R}fork_droid_tiny.ckpt.pth`, `${R}fork_libero_tiny.ckpt.pth`);
+  const draft = await suggest(`${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, `${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`);
   const lines = draft.text.split('\n');
   const at = lines.indexOf('camera/image/varied_camera_1_left_image -> agentview_rgb');
   const start = at - 1 - lines.slice(0, at).reverse().findIndex((l) => l.startsWith('# guess:'));
@@ -81,7 +80,7 @@ test('DROID -> LIBERO (tiny): the tied cameras are marked as a guess naming the 
 });
 
 test('the expect lines catch a later edit that loses a transfer', async () => {
-  const [source, target] = [`${R}fork_droid_tiny.ckpt.pth`, `${R}fork_libero_tiny.ckpt.pth`];
+  const [source, target] = [`${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, `${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`];
   const draft = await suggest(source, target);
   // Giving up on the second camera in a way strict loading accepts: drop its source encoder, start the target's fresh.
   const edited = draft.text.replace(
@@ -98,14 +97,14 @@ test('the expect lines catch a later edit that loses a transfer', async () => {
 });
 
 test('LIBERO -> DROID (tiny, reverse): renames and combine blocks the other way', async () => {
-  const draft = await suggest(`${R}fork_libero_tiny.ckpt.pth`, `${R}fork_droid_tiny.ckpt.pth`);
+  const draft = await suggest(`${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`, `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`);
   const plan = assertClean(draft);
   assert.match(draft.text, 'agentview_rgb -> camera/image/varied_camera_1_left_image');
   assert.equal(blocksOf(plan), [[[[0, 128], [7, 71]], [[0, 128], [0, 64]]], [[[0, 128], [71, 135]], [[0, 128], [70, 134]]]]);
 });
 
 test('fork DROID -> upstream LIBERO: strips the one-sided .module wrappers, keeps the ResNet trunks, drops the fork-only combine', async () => {
-  const draft = await suggest(`${R}fork_droid_tiny.ckpt.pth`, `${R}upstream_libero_tiny.ckpt.pth`);
+  const draft = await suggest(`${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, `${REFERENCE_DIR}upstream_libero_tiny.ckpt.pth`);
   const plan = assertClean(draft);
   assert.match(draft.text, 'policy.obs_encoder.module.** -> policy.obs_encoder.**');
   assert.match(draft.text, 'policy.noise_pred_net.module.** -> policy.noise_pred_net.**');
@@ -116,7 +115,7 @@ test('fork DROID -> upstream LIBERO: strips the one-sided .module wrappers, keep
 });
 
 test('upstream LIBERO -> fork LIBERO: adds the .module wrappers the target has', async () => {
-  const draft = await suggest(`${R}upstream_libero_tiny.ckpt.pth`, `${R}fork_libero_tiny.ckpt.pth`);
+  const draft = await suggest(`${REFERENCE_DIR}upstream_libero_tiny.ckpt.pth`, `${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`);
   assertClean(draft);
   assert.match(draft.text, 'policy.obs_encoder.** -> policy.obs_encoder.module.**');
 });
@@ -137,9 +136,9 @@ meta['all_obs_keys'] = sorted(rename(k) for k in meta['all_obs_keys'])
 ck['config'] = rename(ck['config'])
 torch.save(ck, sys.argv[2])
 `,
-    [`${R}fork_libero_tiny.ckpt.pth`, wrapped],
+    [`${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`, wrapped],
   );
-  const draft = await suggest(`${R}fork_droid_tiny.ckpt.pth`, wrapped);
+  const draft = await suggest(`${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`, wrapped);
   const plan = assertClean(draft);
   assert.match(draft.text, '** -> _orig_mod.**');
   assert.match(draft.text, 'camera/image/varied_camera_1_left_image -> front_cam');
@@ -147,19 +146,19 @@ torch.save(ck, sys.argv[2])
   const blocks = plan.stateDicts[0]!.rows.find((r) => r.key === `_orig_mod.${COMBINE}`)!.blocks.map((b) => [b.targetBox[1], b.sourceBox[1]]);
   assert.equal(blocks, [[[6, 70], [71, 135]], [[70, 134], [7, 71]]]);
   // LIBERO -> the same with the camera renamed and re-sorted: the low-dim keys keep their names and move too.
-  const libero = assertClean(await suggest(`${R}fork_libero_tiny.ckpt.pth`, wrapped));
+  const libero = assertClean(await suggest(`${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`, wrapped));
   const moved = libero.stateDicts[0]!.rows.find((r) => r.key === `_orig_mod.${COMBINE}`)!.blocks.map((b) => [b.targetBox[1], b.sourceBox[1]]);
   assert.equal(moved, [[[0, 3], [64, 67]], [[3, 6], [67, 70]], [[6, 70], [70, 134]], [[70, 134], [0, 64]], [[134, 136], [134, 136]]]);
-  const back = await suggest(wrapped, `${R}fork_droid_tiny.ckpt.pth`);
+  const back = await suggest(wrapped, `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`);
   assertClean(back);
   assert.match(back.text, '_orig_mod.** -> **');
 });
 
 test('full-size manifests (no metadata): plans clean, the fusion layer falls back to reinit and says so', async () => {
   for (const [source, target] of [
-    [`${R}full_size/droid_nets.tsv`, `${R}full_size/libero_nets.tsv`],
+    [`${REFERENCE_DIR}full_size/droid_nets.tsv`, `${REFERENCE_DIR}full_size/libero_nets.tsv`],
     ['examples/code-review/manifests/libero-fork-full.tsv', 'examples/code-review/manifests/droid-fork-full.tsv'],
-    [`${R}full_size/droid_nets.tsv`, `${R}full_size/libero_upstream_nets.tsv`],
+    [`${REFERENCE_DIR}full_size/droid_nets.tsv`, `${REFERENCE_DIR}full_size/libero_upstream_nets.tsv`],
   ]) {
     const draft = await suggest(source!, target!);
     assertClean(draft);

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCli } from '../../src/cli/create-cli.ts';
-import { UsageError } from '../../src/cli/exit-codes.ts';
+import { UsageError } from '../../src/usage-error.ts';
 import { InputError } from '../../src/input-error.ts';
 import { formatJsonManifest } from '../../src/plan/read-manifest.ts';
 import type { KeySpec } from '../../src/plan/model-schema.ts';
 import { runPlan } from '../../src/plan/run-plan.ts';
 import { runSuggest } from '../../src/suggest/run-suggest.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const R = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
 const CLI = fileURLToPath(new URL('../examples/surgery-cli.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'surgery-suggest-cli-'));
 
@@ -25,8 +25,8 @@ function surgery(...args: string[]): { code: number; stdout: string; stderr: str
 
 test('suggest writes a draft that `surgery plan` then passes strictly, end to end through the CLI', () => {
   const draft = join(dir, 'draft.remap');
-  const source = `${R}fork_droid_tiny.ckpt.pth`;
-  const target = `${R}fork_libero_tiny.ckpt.pth`;
+  const source = `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`;
+  const target = `${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`;
   const suggested = surgery('suggest', source, '--target', target, '-o', draft);
   assert.is(suggested.code, 0, suggested.stderr);
   assert.match(suggested.stderr, `draft written to ${draft}: plans clean (strict) on 2 state dict(s)`);
@@ -44,7 +44,7 @@ test('suggest never writes over an input: -o naming the target is refused and le
   writeFileSync(target, 'a.weight\t2x3\tfloat32\n');
   const before = statSync(target).mtimeMs;
   try {
-    await runSuggest({ source: `${R}full_size/droid_nets.tsv`, target, output: target, colour: false });
+    await runSuggest({ source: `${REFERENCE_DIR}full_size/droid_nets.tsv`, target, output: target, colour: false });
     assert.unreachable('suggest wrote over its target');
   } catch (error) {
     assert.instance(error, InputError);
@@ -57,7 +57,7 @@ test('suggest never writes over an input: -o naming the target is refused and le
 test('suggest needs a target: neither --target nor --target-config is a usage error, nothing written', async () => {
   const out = join(dir, 'none.remap');
   // yargs may throw a check failure before parseAsync returns its promise, so catch both ways.
-  const error = await (async () => createCli(['suggest', `${R}full_size/droid_nets.tsv`, '-o', out]).parseAsync())().catch((e: unknown) => e);
+  const error = await (async () => createCli(['suggest', `${REFERENCE_DIR}full_size/droid_nets.tsv`, '-o', out]).parseAsync())().catch((e: unknown) => e);
   assert.instance(error, UsageError);
   assert.not.ok(existsSync(out));
 });

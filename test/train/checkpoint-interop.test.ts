@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTraining } from '../../src/train/run-training.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'surgery-train-interop-'));
 const torchTest = hasTorch ? test : test.skip;
 
@@ -17,9 +17,9 @@ for (const name of ['fork_libero_tiny', 'upstream_libero_tiny']) {
     const out = join(dir, name);
     const lines: string[] = [];
     const summary = await runTraining({
-      config: join(REFERENCE, `${name}.config.json`),
-      data: [join(REFERENCE, 'libero_fake_3demos.hdf5')],
-      init: join(REFERENCE, `${name}.ckpt.pth`),
+      config: join(REFERENCE_DIR, `${name}.config.json`),
+      data: [join(REFERENCE_DIR, 'libero_fake_3demos.hdf5')],
+      init: join(REFERENCE_DIR, `${name}.ckpt.pth`),
       load: 'strict',
       out,
       epochs: 1,
@@ -71,7 +71,7 @@ out['surgery_step'] = ours['variable_state']['surgery']['step']
 out['shape_metadata_equal'] = ours['shape_metadata'] == real['shape_metadata']
 out['action_stats'] = ours['action_normalization_stats']['actions']
 print(json.dumps(out))`,
-        [join(out, 'last.pth'), join(REFERENCE, `${name}.ckpt.pth`)],
+        [join(out, 'last.pth'), join(REFERENCE_DIR, `${name}.ckpt.pth`)],
       ),
     );
     assert.equal(report.top, ['model', 'config', 'algo_name', 'env_metadata', 'shape_metadata', 'variable_state', 'action_normalization_stats']);

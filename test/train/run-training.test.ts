@@ -11,8 +11,8 @@ import { validateTrainConfig } from '../../src/train/train-config.ts';
 import { InputError } from '../../src/input-error.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
 import { tinyConfigJson, writeTinyRun } from './tiny-run.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'surgery-run-training-'));
 
 function options(run: { configPath: string; dataPath: string; initPath: string }, out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
@@ -105,7 +105,7 @@ test('config validation names the JSON path; flags override the config', () => {
   assert.is(config.batchSize, 3);
   assert.equal(config.sources.map((s) => s.path), ['a.hdf5', 'b.hdf5']);
   assert.equal(config.schedule, { kind: 'constant' });
-  const upstream = validateTrainConfig(JSON.parse(readFileSync(join(REFERENCE, 'upstream_libero_tiny.config.json'), 'utf8')), 'u.json');
+  const upstream = validateTrainConfig(JSON.parse(readFileSync(join(REFERENCE_DIR, 'upstream_libero_tiny.config.json'), 'utf8')), 'u.json');
   assert.equal(upstream.optimizer, { kind: 'adamw', betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-6 });
   assert.equal(upstream.schedule, { kind: 'cosine', warmupSteps: 500, trainingSteps: 0, numCycles: 0.5 });
   assert.is(upstream.stepsPerEpoch, 100);

@@ -15,15 +15,15 @@ import { initialValues } from '../../src/model/init-weights.ts';
 import { createRng } from '../../src/random/rng.ts';
 import { checkpointTree } from '../../src/train/training-checkpoint.ts';
 import { robomimicMetadata } from '../../src/model/robomimic-metadata.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
 
 /**
  * Returns the tiny config JSON (the fork LIBERO tiny config, shrunk); `images: false` drops the
  * camera (a low-dim policy, which trains several times faster per step).
  */
 export function tinyConfigJson(images = true): Record<string, any> {
-  const json = JSON.parse(readFileSync(join(REFERENCE, 'fork_libero_tiny.config.json'), 'utf8'));
+  const json = JSON.parse(readFileSync(join(REFERENCE_DIR, 'fork_libero_tiny.config.json'), 'utf8'));
   json.observation.modalities.obs.rgb = images ? ['agentview_rgb'] : [];
   json.observation.modalities.obs.low_dim = ['ee_pos', 'gripper_states'];
   json.observation.image_dim = [32, 32];

@@ -7,8 +7,8 @@ import { adamStep, newAdamSlot, type AdamConfig } from '../../src/train/adam.ts'
 import { emaConfig, emaDecay, emaStep } from '../../src/train/ema.ts';
 import { lrFactor } from '../../src/train/lr-schedule.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
-const REFERENCE = new URL('../../../shared/reference/', import.meta.url).pathname;
 
 interface ParamRecord {
   shape: number[];
@@ -32,7 +32,7 @@ import torch, json, sys
 t = torch.load(sys.argv[1])['train']
 o = dict(t['optimizer']); o['lr_after'] = o.pop('lr_after_step(upstream: after on_gradient_step)')
 params = {k: {f: (v[f].flatten().tolist() if torch.is_tensor(v[f]) else v[f]) for f in ['shape', 'before', 'grad', 'after_optimizer_step', 'ema_before', 'ema_after']} for k, v in t['params'].items()}
-print(json.dumps({'optimizer': o, 'ema': t['ema'], 'lr_scheduler': t.get('lr_scheduler'), 'params': params}))`, [join(REFERENCE, `${name}.parity.pth`)]));
+print(json.dumps({'optimizer': o, 'ema': t['ema'], 'lr_scheduler': t.get('lr_scheduler'), 'params': params}))`, [join(REFERENCE_DIR, `${name}.parity.pth`)]));
 }
 
 /** Largest |a - b| / (|b| + atol) — the reference README's 1e-5 relative tolerance with a floor. */

@@ -15,7 +15,7 @@ import { runApply } from '../../src/plan/run-apply.ts';
 import { renderVerify } from '../../src/verify/render-verify.ts';
 import { runVerify } from '../../src/verify/run-verify.ts';
 import type { VerifyReport, VerifyRow } from '../../src/verify/verify-report.ts';
-import { REFERENCE_DIR } from '../model/reference.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const DROID = `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`;
 const LIBERO = `${REFERENCE_DIR}fork_libero_tiny.ckpt.pth`;

@@ -652,7 +652,7 @@ function uint32LE(value: number): number[] {
 }
 
 /** Returns the two's-complement little-endian integer in `bytes` (pickle's LONG1/LONG4 encoding). */
-export function decodeSignedLE(bytes: Uint8Array): bigint {
+function decodeSignedLE(bytes: Uint8Array): bigint {
   if (bytes.byteLength === 0) return 0n;
   let value = 0n;
   for (let index = bytes.byteLength - 1; index >= 0; index--) value = (value << 8n) | BigInt(bytes[index]!);

@@ -251,7 +251,7 @@ class Pickler {
 }
 
 /** Returns the shortest two's-complement little-endian bytes of `value` (pickle's LONG1 payload). */
-export function encodeSignedLE(value: bigint): number[] {
+function encodeSignedLE(value: bigint): number[] {
   const bytes: number[] = [];
   let rest = value;
   for (;;) {

@@ -1,7 +1,7 @@
 /** `surgery apply SOURCE [REMAP...] -o OUT`: perform the surgery and write the new checkpoint (atomically). */
 import type { CommandModule } from 'yargs';
-import { FSYNC_HELP } from './fsync-help.ts';
-import { planOptions, printOutcome, surgeryOptions, type PlanArgs } from './plan.ts';
+import { FSYNC_HELP, planOptions, surgeryOptions, type PlanArgs } from '../shared-options.ts';
+import { printOutcome } from '../print-outcome.ts';
 
 interface ApplyArgs extends PlanArgs {
   output: string;

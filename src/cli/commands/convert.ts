@@ -1,6 +1,6 @@
 /** `surgery convert IN OUT`: rewrites a checkpoint in another format (torch zip or safetensors), atomically. */
 import type { CommandModule } from 'yargs';
-import { FSYNC_HELP } from './fsync-help.ts';
+import { FSYNC_HELP } from '../shared-options.ts';
 
 interface ConvertArgs {
   input: string;

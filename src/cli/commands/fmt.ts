@@ -1,7 +1,8 @@
 /** `surgery fmt FILE...`: rewrite `.remap` files in the canonical layout; `--check` only reports (for CI). */
 import type { CommandModule } from 'yargs';
-import { wantsColour } from '../../report/render-text.ts';
-import { EXIT, ExitWith } from '../exit-codes.ts';
+import { wantsColour } from '../../report/paint.ts';
+import { EXIT } from '../../exit-codes.ts';
+import { ExitWith } from '../exit-codes.ts';
 
 interface FmtArgs {
   files: string[];
@@ -18,7 +19,7 @@ export const fmtCommand: CommandModule<object, FmtArgs> = {
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 if a file is not formatted' }) as never,
   handler: async (args) => {
     const { formatRemapFiles } = await import('../../remap-check/format-remap-files.ts');
-    const { output, ok } = formatRemapFiles(args.files, { check: args.check, color: wantsColour(process.stdout) });
+    const { output, ok } = formatRemapFiles(args.files, { check: args.check, colour: wantsColour(process.stdout) });
     if (output) console.log(output);
     if (!ok) throw new ExitWith(EXIT.failed);
   },

@@ -1,6 +1,6 @@
 /** `surgery init --config C.json --out target.pth`: a freshly initialised robomimic diffusion-policy checkpoint. */
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../exit-codes.ts';
+import { UsageError } from '../../usage-error.ts';
 
 interface InitArgs {
   config: string;

@@ -1,8 +1,9 @@
 /** `surgery suggest SOURCE (--target T | --target-config C) -o draft.remap`: draft a remap that plans clean. */
 import type { CommandModule } from 'yargs';
-import { wantsColour } from '../../report/render-text.ts';
-import { UsageError } from '../exit-codes.ts';
-import { printOutcome } from './plan.ts';
+import { wantsColour } from '../../report/paint.ts';
+import { UsageError } from '../../usage-error.ts';
+import { printOutcome } from '../print-outcome.ts';
+import { TARGET_OPTIONS } from '../shared-options.ts';
 
 interface SuggestArgs {
   source: string;
@@ -17,8 +18,7 @@ export const suggestCommand: CommandModule<object, SuggestArgs> = {
   builder: (yargs) =>
     yargs
       .positional('source', { type: 'string', demandOption: true, describe: 'source checkpoint or .json/.tsv key manifest' })
-      .option('target', { alias: 't', type: 'string', describe: 'target checkpoint or .json/.tsv key manifest' })
-      .option('target-config', { type: 'string', describe: 'robomimic diffusion_policy config JSON whose model is the target' })
+      .options(TARGET_OPTIONS)
       .conflicts('target', 'target-config')
       .check((args) => {
         if (!args.target && !args['target-config']) throw new UsageError('Give the target: --target T or --target-config C.');

@@ -1,7 +1,10 @@
 /** `surgery train --config C.json --data FILE.hdf5...`: finetune a diffusion policy on LIBERO/robomimic demonstrations. */
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
-import { EXIT, ExitWith } from '../exit-codes.ts';
+import { UsageError } from '../../usage-error.ts';
+import { EXIT } from '../../exit-codes.ts';
+import { ExitWith } from '../exit-codes.ts';
+import { checkPositiveIntegers } from '../shared-options.ts';
 
 export interface TrainArgs {
   config: string;
@@ -38,12 +41,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('resume', { type: 'boolean', default: false, describe: 'continue from OUT/last.pth (same step count, optimizer and random state)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
       .check((args) => {
-        for (const name of ['epochs', 'steps-per-epoch', 'batch-size'] as const) {
-          const value = args[name];
-          if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new Error(`--${name} must be a positive integer, not ${value}.`);
-        }
-        if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new Error(`--seed must be a non-negative integer, not ${args.seed}.`);
-        if (args.resume && args.init) throw new Error('--resume continues OUT/last.pth; it cannot be combined with --init.');
+        checkPositiveIntegers(args, ['epochs', 'steps-per-epoch', 'batch-size']);
+        if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new UsageError(`--seed must be a non-negative integer, not ${args.seed}.`);
+        if (args.resume && args.init) throw new UsageError('--resume continues OUT/last.pth; it cannot be combined with --init.');
         return true;
       }) as never,
   handler: async (args) => {

@@ -1,8 +1,8 @@
 /** `surgery verify SOURCE OUTPUT [--obs OBS]`: run the transferred submodules of both on one probe and compare. */
 import type { CommandModule } from 'yargs';
-import { wantsColour } from '../../report/render-text.ts';
+import { wantsColour } from '../../report/paint.ts';
 import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
-import { printOutcome } from './plan.ts';
+import { printOutcome } from '../print-outcome.ts';
 
 interface VerifyArgs {
   source: string;
