@@ -24,7 +24,7 @@ import { initialValues } from '../src/model/init-weights.ts';
 import { loadPolicy } from '../src/model/load-policy.ts';
 import { buildPolicy, disposePolicy, type Policy } from '../src/model/policy.ts';
 import { policySchema } from '../src/model/schema.ts';
-import { createWeights, numel } from '../src/model/weights.ts';
+import { createWeights } from '../src/model/weights.ts';
 import { openSequenceDataset } from '../src/data/sequence-dataset.ts';
 import { readBatch, type Batch } from '../src/data/read-batch.ts';
 import { validateTrainConfig } from '../src/train/train-config.ts';
@@ -33,8 +33,9 @@ import { createRng } from '../src/random/rng.ts';
 import { trainStep, type TrainerState } from '../src/train/train-step.ts';
 import { checkStepMemory, describeStepMemory, memoryBudget, type StepMemoryPlan } from '../src/train/plan-memory.ts';
 import { InputError } from '../src/input-error.ts';
+import { numelOf } from '../src/checkpoint/py-value.ts';
+import { REFERENCE_DIR } from '../test/support/reference.ts';
 
-const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));
 const FULL_CONFIG = fileURLToPath(new URL('../examples/droid-to-libero/configs/full-size/libero.json', import.meta.url));
 const PY_REFERENCE = fileURLToPath(new URL('./reference/diffusion_policy_reference.py', import.meta.url));
 const option = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
@@ -136,15 +137,15 @@ async function tiny(): Promise<void> {
   await selectBackend(backend);
   const batchSize = Number(option('--batch', '8'));
   const name = 'fork_libero_tiny';
-  const json = JSON.parse(readFileSync(join(REFERENCE, `${name}.config.json`), 'utf8'));
-  const train = validateTrainConfig(json, name, { data: [join(REFERENCE, 'libero_fake_3demos.hdf5')] });
+  const json = JSON.parse(readFileSync(join(REFERENCE_DIR, `${name}.config.json`), 'utf8'));
+  const train = validateTrainConfig(json, name, { data: [join(REFERENCE_DIR, 'libero_fake_3demos.hdf5')] });
   const ds = await openSequenceDataset(train.sources, train.dataSpec);
   const batch = readBatch(ds, ds.samples.slice(0, batchSize));
   ds.close();
-  const { policy } = await loadPolicy(join(REFERENCE, `${name}.ckpt.pth`));
+  const { policy } = await loadPolicy(join(REFERENCE_DIR, `${name}.ckpt.pth`));
   console.log(`tiny ${name} (B=${batchSize}, ${policy.config.noiseSamples} noise samples), load average ${load()}:`);
   const ours = await timeSteps(policy, batch, train.optimizer, steps);
-  const reference = runReference('tiny', pythonSpec(policy.config, batchSize, train.optimizer), steps, join(REFERENCE, `${name}.ckpt.pth`));
+  const reference = runReference('tiny', pythonSpec(policy.config, batchSize, train.optimizer), steps, join(REFERENCE_DIR, `${name}.ckpt.pth`));
   console.log(compare(ours.stepsPerSecond, tf.getBackend(), reference));
   disposePolicy(policy);
 }
@@ -163,7 +164,7 @@ async function full(): Promise<void> {
   const { config } = validatePolicyConfig(json, FULL_CONFIG, { acDim: 7, allShapes });
   const schema = policySchema(config);
   const optimizer = validateTrainConfig(json, FULL_CONFIG, { data: ['(synthetic batch, not read)'] }).optimizer;
-  const params = schema.params.filter((p) => p.trainable).reduce((n, p) => n + numel(p.shape), 0);
+  const params = schema.params.filter((p) => p.trainable).reduce((n, p) => n + numelOf(p.shape), 0);
   console.log(`full-size LIBERO (${params.toLocaleString()} params, B=${batchSize}, ${config.noiseSamples} noise samples), load average ${load()}:`);
   const budget = memoryBudget(selected.name);
   let plan: StepMemoryPlan | null = null;
@@ -192,7 +193,7 @@ function syntheticBatch(config: PolicyConfig, batchSize: number): Batch {
   const obs: Batch['obs'] = {};
   for (const k of config.obsKeys) {
     const shape = k.modality === 'rgb' ? [batchSize, To, k.shape[1]!, k.shape[2]!, k.shape[0]!] : [batchSize, To, ...k.shape];
-    obs[k.key] = { shape, data: Float32Array.from({ length: numel(shape) }, () => rng.uniform()) };
+    obs[k.key] = { shape, data: Float32Array.from({ length: numelOf(shape) }, () => rng.uniform()) };
   }
   const actions = { shape: [batchSize, Tp, config.acDim], data: Float32Array.from({ length: batchSize * Tp * config.acDim }, () => rng.uniform() * 2 - 1) };
   return { obs, actions, refs: [] };

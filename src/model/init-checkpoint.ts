@@ -14,7 +14,7 @@ import { validatePolicyConfig, type PolicyConfig, type ShapeMetadata } from './c
 import { initialValues } from './init-weights.ts';
 import { identityActionStats, robomimicMetadata } from './robomimic-metadata.ts';
 import { policySchema, type PolicySchema } from './schema.ts';
-import { numel } from './weights.ts';
+import { numelOf } from '../checkpoint/py-value.ts';
 
 export interface InitOptions {
   configPath: string;
@@ -46,7 +46,7 @@ export async function initCheckpoint(options: InitOptions): Promise<InitResult> 
     warnings.push('the config asks for ImageNet-pretrained ResNet weights (backbone_kwargs.pretrained); `init` draws them fresh instead.');
   }
   warnings.push('action_normalization_stats are the identity (scale 1, offset 0): no dataset was read.');
-  const parameters = schema.params.reduce((n, p) => n + numel(p.shape), 0);
+  const parameters = schema.params.reduce((n, p) => n + numelOf(p.shape), 0);
   return { config, keys: schema.entries.length, parameters, bytes, warnings };
 }
 

@@ -8,7 +8,7 @@
 import { fanIn, fanOut } from '../random/fan-in.ts';
 import type { Rng } from '../random/rng.ts';
 import type { ParamSpec, PolicySchema } from './schema.ts';
-import { numel } from './weights.ts';
+import { numelOf } from '../checkpoint/py-value.ts';
 
 
 /**
@@ -21,7 +21,7 @@ export function initialValues(schema: PolicySchema, rng: Rng): (param: ParamSpec
 }
 
 function initialValue(schema: PolicySchema, param: ParamSpec, rng: Rng): Float32Array {
-  const n = numel(param.shape);
+  const n = numelOf(param.shape);
   switch (param.kind) {
     case 'norm-weight':
       return param.bufferInit ? Float32Array.from(param.bufferInit) : new Float32Array(n).fill(1);

@@ -3,6 +3,7 @@
  * keys share it), converted to and from PyTorch state dicts through `layout.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { numelOf } from '../checkpoint/py-value.ts';
 import type { PolicySchema, ParamSpec } from './schema.ts';
 import { tfShape, tfToTorch, torchToTf } from './layout.ts';
 import { invariant } from '../invariant.ts';
@@ -55,7 +56,7 @@ export function checkStateDictShapes(schema: PolicySchema, shapes: Map<string, n
 export function createWeights(schema: PolicySchema, values: (param: ParamSpec) => Float32Array, trainable: boolean): PolicyWeights {
   const tensors = schema.params.map((param) => {
     const data = values(param);
-    invariant(data.length === numel(param.shape), `value of ${param.keys[0]} has ${data.length} elements`);
+    invariant(data.length === numelOf(param.shape), `value of ${param.keys[0]} has ${data.length} elements`);
     const t = tf.tensor(torchToTf(param.kind, param.shape, data), tfShape(param.kind, param.shape), 'float32');
     const v = tf.variable(t, trainable && param.trainable);
     t.dispose();
@@ -96,7 +97,3 @@ export function disposeWeights(weights: PolicyWeights): void {
   for (const v of weights.tensors) v.dispose();
 }
 
-/** Returns the element count of a shape. */
-export function numel(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}

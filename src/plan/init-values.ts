@@ -25,7 +25,7 @@ export interface InitContext {
 export const DEFAULT_SEED = 0;
 
 /**
- * Returns `numel(shape)` fresh values for `init` (not `target`, which the caller takes from the
+ * Returns `numelOf(shape)` fresh values for `init` (not `target`, which the caller takes from the
  * target checkpoint), drawn from a stream seeded by `seed` and the key.
  */
 export function initValues(init: InitSpec, context: InitContext, seed: number): Float64Array {

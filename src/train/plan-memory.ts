@@ -7,9 +7,10 @@
 import { freemem } from 'node:os';
 import type { PolicyConfig } from '../model/config.ts';
 import type { PolicySchema } from '../model/schema.ts';
-import { numel } from '../model/weights.ts';
+
 import { InputError } from '../input-error.ts';
 import { estimateActivationBytes } from './estimate-activations.ts';
+import { numelOf } from '../checkpoint/py-value.ts';
 
 const FLOAT32_BYTES = 4;
 /** tfjs-backend-wasm's heap cannot grow past this (its `getHeapMax`: 4 GiB less one 64 KiB page). */
@@ -45,8 +46,8 @@ export interface MemoryBudget {
 
 /** Returns the bytes a training step at `batchSize` needs (no tensor is allocated). */
 export function planStepMemory(config: PolicyConfig, schema: PolicySchema, batchSize: number): StepMemoryPlan {
-  const all = schema.params.reduce((n, p) => n + numel(p.shape), 0) * FLOAT32_BYTES;
-  const trainable = schema.params.filter((p) => p.trainable).reduce((n, p) => n + numel(p.shape), 0) * FLOAT32_BYTES;
+  const all = schema.params.reduce((n, p) => n + numelOf(p.shape), 0) * FLOAT32_BYTES;
+  const trainable = schema.params.filter((p) => p.trainable).reduce((n, p) => n + numelOf(p.shape), 0) * FLOAT32_BYTES;
   const plan = {
     batchSize,
     weights: all,

@@ -19,11 +19,12 @@ import { readRemapSource } from '../../src/remap-check/read-remap-source.ts';
 import { flipBytes, loadEverything, mutate, runFuzzCase, seededRandom } from '../support/checkpoint-fuzz.ts';
 import { makeFuzzBases } from '../support/checkpoint-fuzz-bases.ts';
 import { executeWithCPython, garbageRemaps, makeHostileCases } from '../support/checkpoint-fuzz-hostile.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const CASES = 300;
 const FLIPS = 30;
 const MAX_CASE_MS = 3000;
-const REFERENCE = '/work/shared/reference/fork_droid_tiny.ckpt.pth';
+const REFERENCE = `${REFERENCE_DIR}fork_droid_tiny.ckpt.pth`;
 const CLI = fileURLToPath(new URL('../examples/surgery-cli.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'surgery-fuzz-'));
 const markers = join(dir, 'markers');

@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { createCli } from '../../src/cli/create-cli.ts';
 import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
 import { hasTorch, runPython } from '../support/torch.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CONFIGS = join(ROOT, 'examples/droid-to-libero/configs/full-size');
-const MANIFEST = new URL('../../../shared/reference/full_size/libero_nets.tsv', import.meta.url).pathname;
+const MANIFEST = `${REFERENCE_DIR}full_size/libero_nets.tsv`;
 const wanted = process.env.SURGERY_FULL_SIZE === '1';
 const backend = process.env.SURGERY_FULL_SIZE_BACKEND ?? 'cpu';
 if (!wanted) console.warn('\n!!! SKIPPING the full-size train step (minutes on a CPU): set SURGERY_FULL_SIZE=1 to run it !!!\n');

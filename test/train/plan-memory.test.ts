@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/model/backend.ts';
 import { validatePolicyConfig, type PolicyConfig } from '../../src/model/config.ts';
 import { policySchema } from '../../src/model/schema.ts';
-import { createWeights, numel } from '../../src/model/weights.ts';
+import { createWeights } from '../../src/model/weights.ts';
 import { initialValues } from '../../src/model/init-weights.ts';
 import { buildPolicy, disposePolicy } from '../../src/model/policy.ts';
 import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
@@ -18,9 +18,11 @@ import { trainStep, type TrainerState } from '../../src/train/train-step.ts';
 import { runTraining } from '../../src/train/run-training.ts';
 import { checkStepMemory, planStepMemory, BUDGET_SHARE, WASM_HEAP_MAX_BYTES } from '../../src/train/plan-memory.ts';
 import { InputError } from '../../src/input-error.ts';
+import { numelOf } from '../../src/checkpoint/py-value.ts';
+import { REFERENCE_DIR } from '../support/reference.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const REFERENCE = new URL('../../../shared/reference/full_size/', import.meta.url).pathname;
+const REFERENCE = `${REFERENCE_DIR}full_size/`;
 const FULL_LIBERO = join(ROOT, 'examples/droid-to-libero/configs/full-size/libero.json');
 const dir = mkdtempSync(join(tmpdir(), 'surgery-plan-memory-'));
 
@@ -46,7 +48,7 @@ for (const [config, tsv] of [['libero.json', 'libero_nets.tsv'], ['droid_rlds.js
     for (const param of schema.params) {
       const shapes = param.keys.map((k) => real.get(k)!.join('x'));
       assert.equal(new Set(shapes).size, 1, `${param.keys[0]} and its aliases have one shape`);
-      const n = numel(real.get(param.keys[0]!)!);
+      const n = numelOf(real.get(param.keys[0]!)!);
       distinct += n;
       if (param.trainable) trainable += n;
     }
@@ -92,7 +94,7 @@ test('the estimate is within 25% of the peak tf.memory() a real step reaches (wa
   const obs: Batch['obs'] = {};
   for (const k of config.obsKeys) {
     const shape = k.modality === 'rgb' ? [B, To, k.shape[1]!, k.shape[2]!, k.shape[0]!] : [B, To, ...k.shape];
-    obs[k.key] = { shape, data: Float32Array.from({ length: numel(shape) }, () => rng.uniform()) };
+    obs[k.key] = { shape, data: Float32Array.from({ length: numelOf(shape) }, () => rng.uniform()) };
   }
   const batch: Batch = { obs, actions: { shape: [B, Tp, 7], data: Float32Array.from({ length: B * Tp * 7 }, () => rng.uniform() * 2 - 1) }, refs: [] };
   const state: TrainerState = {
