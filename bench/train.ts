@@ -28,13 +28,13 @@ import { createWeights } from '../src/model/weights.ts';
 import { openSequenceDataset } from '../src/data/sequence-dataset.ts';
 import { readBatch, type Batch } from '../src/data/read-batch.ts';
 import { validateTrainConfig } from '../src/train/train-config.ts';
-import { emaConfig } from '../src/train/ema.ts';
 import { createRng } from '../src/random/rng.ts';
-import { trainStep, type TrainerState } from '../src/train/train-step.ts';
+import { initialTrainerState, trainStep, type TrainerState } from '../src/train/train-step.ts';
 import { checkStepMemory, describeStepMemory, memoryBudget, type StepMemoryPlan } from '../src/train/plan-memory.ts';
 import { InputError } from '../src/input-error.ts';
 import { numelOf } from '../src/checkpoint/py-value.ts';
 import { REFERENCE_DIR } from '../test/support/reference.ts';
+import { syntheticBatch } from '../test/support/synthetic-batch.ts';
 
 const FULL_CONFIG = fileURLToPath(new URL('../examples/droid-to-libero/configs/full-size/libero.json', import.meta.url));
 const PY_REFERENCE = fileURLToPath(new URL('./reference/diffusion_policy_reference.py', import.meta.url));
@@ -56,19 +56,7 @@ interface Timing {
 
 /** Times `count` training steps after one warm-up step (which also makes the Adam moments). */
 async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer'], count: number): Promise<Timing> {
-  const state: TrainerState = {
-    policy,
-    slots: policy.schema.params.map(() => null),
-    paramPolicies: policy.schema.params.map(() => ({ lrFactor: 1, frozenUntil: 0 })),
-    optimizer,
-    baseLr: 1e-4,
-    schedule: { kind: 'constant' },
-    schedulerEpoch: 0,
-    ema: emaConfig(0.75),
-    emaOptimizationStep: 0,
-    step: 0,
-    rng: createRng(0),
-  };
+  const state = initialTrainerState(policy, { optimizer, learningRate: 1e-4, schedule: { kind: 'constant' } }, createRng(0));
   await trainStep(state, batch);
   let loss = NaN;
   const started = performance.now();
@@ -184,19 +172,6 @@ async function full(): Promise<void> {
   }
   const reference = runReference('full', pythonSpec(config, batchSize, optimizer), fullSteps);
   console.log(compare(ours?.stepsPerSecond ?? null, selected.name, reference));
-}
-
-/** A batch of uniform images and low-dim values and actions in [−1, 1], shaped as the data reader returns them. */
-function syntheticBatch(config: PolicyConfig, batchSize: number): Batch {
-  const rng = createRng(1);
-  const [To, Tp] = [config.horizon.observation, config.horizon.prediction];
-  const obs: Batch['obs'] = {};
-  for (const k of config.obsKeys) {
-    const shape = k.modality === 'rgb' ? [batchSize, To, k.shape[1]!, k.shape[2]!, k.shape[0]!] : [batchSize, To, ...k.shape];
-    obs[k.key] = { shape, data: Float32Array.from({ length: numelOf(shape) }, () => rng.uniform()) };
-  }
-  const actions = { shape: [batchSize, Tp, config.acDim], data: Float32Array.from({ length: batchSize * Tp * config.acDim }, () => rng.uniform() * 2 - 1) };
-  return { obs, actions, refs: [] };
 }
 
 /** The machine is shared: every result says how loaded it was. */

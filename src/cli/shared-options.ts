@@ -13,6 +13,12 @@ export const TARGET_OPTIONS = {
   'target-config': { type: 'string', describe: 'robomimic diffusion_policy config JSON whose model is the target' },
 } as const;
 
+/** `--format` and `--report` of the commands that render a report (plan, apply and verify). */
+export const REPORT_OPTIONS = {
+  format: { choices: ['md', 'json', 'text'], default: 'text', describe: 'report format' },
+  report: { type: 'string', describe: 'write the report to this file instead of stdout' },
+} as const;
+
 /** Returns true, or throws a UsageError naming the first of `names` whose value is set but not a positive integer. */
 export function checkPositiveIntegers<K extends string>(args: Partial<Record<K, number>>, names: readonly K[]): true {
   for (const name of names) {
@@ -43,8 +49,7 @@ export function surgeryOptions<T>(yargs: Argv<T>): Argv<PlanArgs> {
     .conflicts('target', 'target-config')
     .option('mode', { choices: ['strict', 'loose'] as const, default: 'strict' as const, describe: 'load_state_dict semantics: strict=True or strict=False (size mismatches fail in both)' })
     .option('fill', { type: 'boolean', default: true, describe: 'fill target keys nothing provides (from the target checkpoint, else default init); --no-fill writes only what was transferred' })
-    .option('format', { choices: ['md', 'json', 'text'] as const, default: 'text' as const, describe: 'report format' })
-    .option('report', { type: 'string', describe: 'write the report to this file instead of stdout' }) as unknown as Argv<PlanArgs>;
+    .options(REPORT_OPTIONS) as unknown as Argv<PlanArgs>;
 }
 
 /** Returns the options object the plan functions take. */

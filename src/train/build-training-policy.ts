@@ -21,13 +21,12 @@ import { initialValues } from '../model/init-weights.ts';
 import { PROVENANCE_KEY } from '../plan/apply-plan.ts';
 import { readRemapSource } from '../remap-check/read-remap-source.ts';
 import { printDiagnostics } from '../report/print-diagnostics.ts';
-import { emaConfig } from './ema.ts';
 import { checkInitLoad } from './check-init-load.ts';
 import { loadChecked, readResumeState, readStateDict, shapesOf, slotFromHost } from './load-training-weights.ts';
 import { hintsFromRemap, hintText, resolveParamPolicies, type ResolvedHint, type TrainHint } from './param-groups.ts';
 import { createRng, rngFromState } from '../random/rng.ts';
 import type { TrainConfig } from './train-config.ts';
-import type { TrainerState } from './train-step.ts';
+import { initialTrainerState, type TrainerState } from './train-step.ts';
 
 export type LoadMode = 'strict' | 'loose';
 
@@ -88,7 +87,7 @@ export async function buildTrainingPolicy(request: BuildRequest): Promise<BuiltT
   // robomimic's EMAModel starts as a deep copy of the nets unless the checkpoint brings one.
   if (config.ema.enabled && !ema) ema = copyWeights(nets);
   const policy = buildPolicy(config, nets, ema);
-  const state = trainerState(policy, train, createRng(train.seed));
+  const state = initialTrainerState(policy, train, createRng(train.seed));
   const resolved = applyHints(policy.schema, state, hints, messages);
   return { policy, state, hints: resolved, messages, startEpoch: 1, resumedFrom: null, bestValidLoss: null, disposeSlots: () => disposeSlots(state) };
 }
@@ -103,7 +102,7 @@ async function resumeTraining(request: BuildRequest, messages: string[]): Promis
   const nets = loadChecked(schema, resume.nets, 'strict', fresh, true, path).weights;
   const ema = config.ema.enabled ? (resume.ema ? loadChecked(schema, resume.ema, 'strict', fresh, false, path).weights : copyWeights(nets)) : null;
   const policy = buildPolicy(config, nets, ema);
-  const state = trainerState(policy, request.train, rngFromState(resume.rng));
+  const state = initialTrainerState(policy, request.train, rngFromState(resume.rng));
   state.step = resume.step;
   state.emaOptimizationStep = resume.emaOptimizationStep;
   state.schedulerEpoch = resume.schedulerEpoch;
@@ -117,22 +116,6 @@ async function resumeTraining(request: BuildRequest, messages: string[]): Promis
   const resolved = applyHints(schema, state, hints, messages);
   messages.push(`resume: ${path} at epoch ${resume.epoch}, step ${resume.step}`);
   return { policy, state, hints: resolved, messages, startEpoch: resume.epoch + 1, resumedFrom: path, bestValidLoss: resume.bestValidLoss, disposeSlots: () => disposeSlots(state) };
-}
-
-function trainerState(policy: Policy, train: TrainConfig, rng: ReturnType<typeof createRng>): TrainerState {
-  return {
-    policy,
-    slots: policy.schema.params.map(() => null),
-    paramPolicies: policy.schema.params.map(() => ({ lrFactor: 1, frozenUntil: 0 })),
-    optimizer: train.optimizer,
-    baseLr: train.learningRate,
-    schedule: train.schedule,
-    schedulerEpoch: 0,
-    ema: policy.config.ema.enabled ? emaConfig(policy.config.ema.power) : null,
-    emaOptimizationStep: 0,
-    step: 0,
-    rng,
-  };
 }
 
 /** Resolves hints against the parameters, sets the per-parameter policies, reports what matched. */

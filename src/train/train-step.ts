@@ -13,7 +13,7 @@ import type { RandomizerDraws } from '../model/encoder.ts';
 import { drawColor, type ColorDraw } from '../model/color-jitter.ts';
 import type { Policy } from '../model/policy.ts';
 import { adamStep, newAdamSlot, type AdamConfig, type AdamSlot } from './adam.ts';
-import { emaStep, type EmaConfig } from './ema.ts';
+import { emaConfig, emaStep, type EmaConfig } from './ema.ts';
 import { lrFactor, stepsEveryBatch, type LrSchedule } from './lr-schedule.ts';
 import type { ParamPolicy } from './param-groups.ts';
 import type { Rng } from '../random/rng.ts';
@@ -35,6 +35,30 @@ export interface TrainerState {
   /** Optimizer steps done. */
   step: number;
   rng: Rng;
+}
+
+/** What a fresh run's state takes from the training config. */
+export interface TrainerSettings {
+  optimizer: AdamConfig;
+  learningRate: number;
+  schedule: LrSchedule;
+}
+
+/** Returns the state of a run that has taken no step: no optimizer slots, no per-parameter hints, the policy's EMA. */
+export function initialTrainerState(policy: Policy, settings: TrainerSettings, rng: Rng): TrainerState {
+  return {
+    policy,
+    slots: policy.schema.params.map(() => null),
+    paramPolicies: policy.schema.params.map(() => ({ lrFactor: 1, frozenUntil: 0 })),
+    optimizer: settings.optimizer,
+    baseLr: settings.learningRate,
+    schedule: settings.schedule,
+    schedulerEpoch: 0,
+    ema: policy.config.ema.enabled ? emaConfig(policy.config.ema.power) : null,
+    emaOptimizationStep: 0,
+    step: 0,
+    rng,
+  };
 }
 
 export interface StepResult {

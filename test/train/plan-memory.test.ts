@@ -11,15 +11,14 @@ import { createWeights } from '../../src/model/weights.ts';
 import { initialValues } from '../../src/model/init-weights.ts';
 import { buildPolicy, disposePolicy } from '../../src/model/policy.ts';
 import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
-import type { Batch } from '../../src/data/read-batch.ts';
 import { createRng } from '../../src/random/rng.ts';
-import { emaConfig } from '../../src/train/ema.ts';
-import { trainStep, type TrainerState } from '../../src/train/train-step.ts';
+import { initialTrainerState, trainStep } from '../../src/train/train-step.ts';
 import { runTraining } from '../../src/train/run-training.ts';
 import { checkStepMemory, planStepMemory, BUDGET_SHARE, WASM_HEAP_MAX_BYTES } from '../../src/train/plan-memory.ts';
 import { InputError } from '../../src/input-error.ts';
 import { numelOf } from '../../src/checkpoint/py-value.ts';
 import { REFERENCE_DIR } from '../support/reference.ts';
+import { syntheticBatch } from '../support/synthetic-batch.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const REFERENCE = `${REFERENCE_DIR}full_size/`;
@@ -89,27 +88,8 @@ test('the estimate is within 25% of the peak tf.memory() a real step reaches (wa
   const B = 2;
   const plan = planStepMemory(config, schema, B);
   const policy = buildPolicy(config, createWeights(schema, initialValues(schema, createRng(0)), true), createWeights(schema, initialValues(schema, createRng(0)), false));
-  const rng = createRng(1);
-  const [To, Tp] = [config.horizon.observation, config.horizon.prediction];
-  const obs: Batch['obs'] = {};
-  for (const k of config.obsKeys) {
-    const shape = k.modality === 'rgb' ? [B, To, k.shape[1]!, k.shape[2]!, k.shape[0]!] : [B, To, ...k.shape];
-    obs[k.key] = { shape, data: Float32Array.from({ length: numelOf(shape) }, () => rng.uniform()) };
-  }
-  const batch: Batch = { obs, actions: { shape: [B, Tp, 7], data: Float32Array.from({ length: B * Tp * 7 }, () => rng.uniform() * 2 - 1) }, refs: [] };
-  const state: TrainerState = {
-    policy,
-    slots: schema.params.map(() => null),
-    paramPolicies: schema.params.map(() => ({ lrFactor: 1, frozenUntil: 0 })),
-    optimizer: { kind: 'adamw', betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
-    baseLr: 1e-4,
-    schedule: { kind: 'constant' },
-    schedulerEpoch: 0,
-    ema: emaConfig(0.75),
-    emaOptimizationStep: 0,
-    step: 0,
-    rng: createRng(0),
-  };
+  const batch = syntheticBatch(config, B);
+  const state = initialTrainerState(policy, { optimizer: { kind: 'adamw', betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, learningRate: 1e-4, schedule: { kind: 'constant' } }, createRng(0));
   await trainStep(state, batch); // makes the Adam moments, so the profiled step holds everything the plan counts
   const before = tf.memory().numBytes;
   const profile = await tf.profile(async () => void (await trainStep(state, batch)));

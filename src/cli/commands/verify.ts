@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { wantsColour } from '../../report/paint.ts';
 import { BACKEND_CHOICES, BACKEND_HELP, type BackendChoice } from '../../model/backend-choice.ts';
 import { printOutcome } from '../print-outcome.ts';
+import { REPORT_OPTIONS } from '../shared-options.ts';
 
 interface VerifyArgs {
   source: string;
@@ -22,8 +23,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .positional('output', { type: 'string', demandOption: true, describe: 'the checkpoint `surgery apply` wrote' })
       .option('obs', { type: 'string', describe: '.pth/.safetensors dict: image key → raw uint8 [B, To, H, W, C] (default: synthesised from shape_metadata)' })
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: BACKEND_HELP })
-      .option('format', { choices: ['md', 'json', 'text'] as const, default: 'text' as const, describe: 'report format' })
-      .option('report', { type: 'string', describe: 'write the report to this file instead of stdout' }) as never,
+      .options(REPORT_OPTIONS) as never,
   handler: async (args) => {
     const { runVerify } = await import('../../verify/run-verify.ts');
     const outcome = await runVerify({
