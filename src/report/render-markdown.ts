@@ -94,8 +94,8 @@ function renderModule(module: ReportModule, omit: boolean): string[] {
     out.push('| key | status | checkpoint | model | rule | note |', '|---|---|---|---|---|---|');
     for (const r of module.rows) {
       const status = `${STATUS_ICON[r.status]} ${r.status}${r.allowed ? ' (allowed)' : ''}`;
-      const key = `${code(r.key)}${r.count > 1 ? ` ×${r.count}` : ''}`;
-      out.push(`| ${key} | ${status} | ${r.sourceShape ?? '—'} | ${r.targetShape ?? '—'} | ${r.rule ?? ''} | ${cell(r.note)} |`);
+      const key = `${markdownCode(r.key)}${r.count > 1 ? ` ×${r.count}` : ''}`;
+      out.push(`| ${key} | ${status} | ${r.sourceShape ?? '—'} | ${r.targetShape ?? '—'} | ${r.rule ?? ''} | ${markdownCell(r.note)} |`);
     }
   }
   out.push('', '</details>');
@@ -106,14 +106,14 @@ function renderRules(model: ReportModel): string[] {
   const out = ['#### Rules', '', '| rule | statement | matches | notes |', '|---|---|---:|---|'];
   for (const r of model.rules) {
     const remarks = [...r.warnings.map((w) => `⚠️ ${w}`), ...r.notes.map((n) => `ℹ️ ${n}`)];
-    out.push(`| ${r.rule} | ${code(r.text)} | ${cell(r.matches)} | ${cell(remarks.join('; '))} |`);
+    out.push(`| ${r.rule} | ${markdownCode(r.text)} | ${markdownCell(r.matches)} | ${markdownCell(remarks.join('; '))} |`);
   }
   return out;
 }
 
 function renderExpectations(model: ReportModel): string[] {
   const out = ['#### Expectations', '', '| | expectation | measured | rule |', '|---|---|---|---|'];
-  for (const e of model.expectations) out.push(`| ${e.passed ? '✅' : '❌'} | ${code(e.text)} | ${cell(e.measured)} | ${e.rule} |`);
+  for (const e of model.expectations) out.push(`| ${e.passed ? '✅' : '❌'} | ${markdownCode(e.text)} | ${markdownCell(e.measured)} | ${e.rule} |`);
   return out;
 }
 
@@ -128,13 +128,13 @@ function renderDiagnostics(model: ReportModel): string[] {
   return out;
 }
 
-/** Text for a table cell outside code spans: HTML-escaped, pipes escaped. */
-function cell(text: string): string {
+/** Returns text for a Markdown table cell outside code spans: HTML-escaped, pipes escaped. */
+export function markdownCell(text: string): string {
   return escapeHtml(text).replace(/\|/g, '\\|');
 }
 
-/** A code span in a table cell: entities would show literally inside backticks, so only pipes are escaped. */
-function code(text: string): string {
+/** Returns a code span for a Markdown table cell: entities would show literally inside backticks, so only pipes are escaped. */
+export function markdownCode(text: string): string {
   return `\`${text.replace(/\|/g, '\\|').replace(/`/g, "'")}\``;
 }
 

@@ -1,6 +1,7 @@
 /** Renders a verify report as Markdown (for a pull request), JSON, or text for a terminal (coloured unless off). */
 import type { ReportFormat } from '../report/render-report.ts';
 import { painter, type Colour } from '../report/paint.ts';
+import { markdownCell, markdownCode } from '../report/render-markdown.ts';
 import type { Verdict, VerifyReport, VerifyRow } from './verify-report.ts';
 
 const VERDICT_COLOUR: Readonly<Record<Verdict, Colour>> = { identical: 'green', differs: 'red', changed: 'yellow', 'not run': 'dim' };
@@ -60,10 +61,10 @@ function renderText(report: VerifyReport, colour: boolean): string {
 
 function renderMarkdown(report: VerifyReport): string {
   const out = [`## surgery verify: ${report.ok ? '✅' : '❌'} ${headline(report)}`, ''];
-  out.push(`| | |`, `|---|---|`, `| source | \`${report.source}\` |`, `| output | \`${report.output}\` |`, `| pairing | ${pairingLine(report)} |`, `| probe | ${probeLine(report)} |`, `| backend | ${report.backend} |`);
+  out.push(`| | |`, `|---|---|`, `| source | ${markdownCode(report.source)} |`, `| output | ${markdownCode(report.output)} |`, `| pairing | ${pairingLine(report)} |`, `| probe | ${probeLine(report)} |`, `| backend | ${report.backend} |`);
   for (const section of report.sections) {
     out.push('', `### \`${section.stateDict}\``, '', '| | submodule | from | claim | result |', '|---|---|---|---|---|');
-    for (const row of section.rows) out.push(`| ${VERDICT_ICON[row.verdict]} | \`${row.submodule}\` | \`${fromText(row)}\` | ${claimText(row)} | ${diffText(row)} |`);
+    for (const row of section.rows) out.push(`| ${VERDICT_ICON[row.verdict]} | ${markdownCode(row.submodule)} | ${markdownCode(fromText(row))} | ${markdownCell(claimText(row))} | ${markdownCell(diffText(row))} |`);
     const changed = section.rows.filter((r) => r.notCopied.length > 0);
     for (const row of changed) {
       const count = row.notCopied.reduce((n, k) => n + k.count, 0);
