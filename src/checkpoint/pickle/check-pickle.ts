@@ -470,10 +470,9 @@ class PickleChecker {
     this.emit(fillOpcode);
   }
 
-
   // --- emitting the rewritten program ----------------------------------------------------
 
-  // Opcodes copied as they are extend one run: a chunk per opcode costs microseconds each, minutes for a hostile pickle.
+  /** Copies the current opcode as it is, extending the verbatim run it follows (see `runStart`). */
   private copy(): void {
     if (this.runStart >= 0 && this.runEnd === this.opStart) {
       this.runEnd = this.pos;
