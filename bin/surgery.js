@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm ci` through the `prepare` script).
-import { main } from '../dist/src/cli/main.js';
+// The bundled CLI lives in dist/cli/ (built by `npm ci` through the `prepare` script: scripts/build-cli.ts).
+import { main } from '../dist/cli/main.js';
 
 await main(process.argv.slice(2));

@@ -1,10 +1,10 @@
-/** Where the installed `surgery` package lives (from src/ or dist/), and its version: the demo's bundled inputs, provenance's tool version. */
+/** Where the installed `surgery` package lives (from src/ or the bundle in dist/cli/), and its version: the demo's bundled inputs, provenance's tool version. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invariant } from './invariant.ts';
 
-/** Returns the folder holding surgery's own package.json, searched upwards from this module (src/ or dist/src/). */
+/** Returns the folder holding surgery's own package.json, searched upwards from this module (src/ or dist/cli/). */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
