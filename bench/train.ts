@@ -5,12 +5,13 @@
  * tiny LIBERO fork model (reference checkpoint, real data windows) on `--backend`, and the
  * full-size LIBERO network (fresh weights, synthetic batch) on `--full-backend`, with its memory
  * plan (src/train/plan-memory.ts) against the peak `tf.memory()` the timed steps reached. A step
- * the plan refuses is reported, not run. For the tiny model the reference first loads the same
+ * the plan refuses is reported, not run; `--full-micro-batch M` differentiates the full-size batch in
+ * passes of M (gradient accumulation, as `surgery train --micro-batch`), while PyTorch takes it whole. For the tiny model the reference first loads the same
  * checkpoint with `load_state_dict(strict=True)`, which shows the two architectures match key for key.
  * The reference does no colour jitter; ours does (robomimic's ColorRandomizer is in both configs).
  *
  *   node --import tsx bench/train.ts [--backend wasm|cpu|webgpu] [--full-backend B] [--steps N] [--full-steps N]
- *     [--batch B] [--full-batch B] [--no-tiny] [--no-full] [--torch-device cpu|cuda]
+ *     [--batch B] [--full-batch B] [--full-micro-batch M] [--no-tiny] [--no-full] [--torch-device cpu|cuda]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,15 +55,15 @@ interface Timing {
   peakBytes: number;
 }
 
-/** Times `count` training steps after one warm-up step (which also makes the Adam moments). */
-async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer'], count: number): Promise<Timing> {
+/** Times `count` training steps (in micro-batches of `microBatch`, if given) after one warm-up step (which also makes the Adam moments). */
+async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer'], count: number, microBatch?: number): Promise<Timing> {
   const state = initialTrainerState(policy, { optimizer, learningRate: 1e-4, schedule: { kind: 'constant' } }, createRng(0));
-  await trainStep(state, batch);
+  await trainStep(state, batch, microBatch);
   let loss = NaN;
   const started = performance.now();
   // tf.profile only records each kernel's shapes and byte counts; it adds no synchronisation.
   const profile = await tf.profile(async () => {
-    for (let i = 0; i < count; i++) loss = (await trainStep(state, batch)).loss;
+    for (let i = 0; i < count; i++) loss = (await trainStep(state, batch, microBatch)).loss;
   });
   const stepsPerSecond = count / ((performance.now() - started) / 1000);
   for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
@@ -141,6 +142,7 @@ async function tiny(): Promise<void> {
 async function full(): Promise<void> {
   const selected = await selectBackend(fullBackend);
   const batchSize = Number(option('--full-batch', '2'));
+  const microBatch = process.argv.includes('--full-micro-batch') ? Number(option('--full-micro-batch', '')) : undefined;
   const json = JSON.parse(readFileSync(FULL_CONFIG, 'utf8'));
   const allShapes = new Map<string, number[]>([
     ['ee_pos', [3]],
@@ -153,11 +155,12 @@ async function full(): Promise<void> {
   const schema = policySchema(config);
   const optimizer = validateTrainConfig(json, FULL_CONFIG, { data: ['(synthetic batch, not read)'] }).optimizer;
   const params = schema.params.filter((p) => p.trainable).reduce((n, p) => n + numelOf(p.shape), 0);
-  console.log(`full-size LIBERO (${params.toLocaleString()} params, B=${batchSize}, ${config.noiseSamples} noise samples), load average ${load()}:`);
+  const split = microBatch !== undefined && microBatch < batchSize ? ` in micro-batches of ${microBatch}` : '';
+  console.log(`full-size LIBERO (${params.toLocaleString()} params, B=${batchSize}${split}, ${config.noiseSamples} noise samples), load average ${load()}:`);
   const budget = memoryBudget(selected.name);
   let plan: StepMemoryPlan | null = null;
   try {
-    plan = checkStepMemory(config, schema, batchSize, selected.name, budget, FULL_CONFIG);
+    plan = checkStepMemory(config, schema, { batchSize, microBatch }, selected.name, budget, FULL_CONFIG);
     console.log(`  ${describeStepMemory(plan, budget)}`);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
@@ -166,7 +169,7 @@ async function full(): Promise<void> {
   let ours: Timing | null = null;
   if (plan) {
     const policy = buildPolicy(config, createWeights(schema, initialValues(schema, createRng(0)), true), createWeights(schema, initialValues(schema, createRng(0)), false));
-    ours = await timeSteps(policy, syntheticBatch(config, batchSize), optimizer, fullSteps);
+    ours = await timeSteps(policy, syntheticBatch(config, batchSize), optimizer, fullSteps, microBatch);
     console.log(`  memory: estimated ${gib(plan.total)}, peak tf.memory().numBytes ${gib(ours.peakBytes)} (estimate / peak = ${(plan.total / ours.peakBytes).toFixed(2)})`);
     disposePolicy(policy);
   }

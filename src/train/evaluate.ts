@@ -11,21 +11,31 @@ import { sampleActions } from '../model/sample-actions.ts';
 import { inferenceTimesteps } from '../model/scheduler.ts';
 import type { Rng } from '../random/rng.ts';
 import { batchTensors } from './train-step.ts';
+import { microBatches, sliceBatch, sliceLossDraws } from './micro-batches.ts';
 
-/** Returns the loss of `batch` without updating anything (robomimic `train_on_batch(validate=True)`). */
-export async function validationLoss(policy: Policy, batch: Batch, rng: Rng): Promise<number> {
+/**
+ * Returns the loss of `batch` without updating anything (robomimic `train_on_batch(validate=True)`),
+ * evaluated in passes of at most `microBatch` elements (default: one) whose share-weighted losses
+ * add up to the batch's mean.
+ */
+export async function validationLoss(policy: Policy, batch: Batch, rng: Rng, microBatch = batch.actions.shape[0]!): Promise<number> {
   const { config } = policy;
   const [B, Tp, ac] = batch.actions.shape as [number, number, number];
   const S = config.noiseSamples;
-  const loss = tf.tidy(() => {
-    const inputs = batchTensors(batch);
-    const noise = tf.tensor4d(rng.normal(S * B * Tp * ac), [S, B, Tp, ac]);
-    const timesteps = Array.from({ length: B }, () => rng.int(config.scheduler.numTrainTimesteps));
-    return computeLoss(policy, inputs, { noise, timesteps });
-  });
-  const [value] = await loss.data();
-  loss.dispose();
-  return value!;
+  const noise = tf.tensor4d(rng.normal(S * B * Tp * ac), [S, B, Tp, ac]);
+  const timesteps = Array.from({ length: B }, () => rng.int(config.scheduler.numTrainTimesteps));
+  let sum: tf.Scalar = tf.scalar(0);
+  try {
+    for (const part of microBatches(B, microBatch)) {
+      const next = tf.tidy(() => tf.add(sum, tf.mul(computeLoss(policy, batchTensors(sliceBatch(batch, part)), sliceLossDraws({ noise, timesteps }, part)), part.share)) as tf.Scalar);
+      sum.dispose();
+      sum = next;
+    }
+    const [value] = await sum.data();
+    return value!;
+  } finally {
+    tf.dispose([noise, sum]);
+  }
 }
 
 /** Mean squared error of sampled actions against the batch's actions. */

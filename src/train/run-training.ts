@@ -37,6 +37,8 @@ export interface TrainOptions {
   epochs?: number;
   stepsPerEpoch?: number;
   batchSize?: number;
+  /** Differentiate each batch in passes of at most this many elements, accumulating the gradient (default: the whole batch). */
+  microBatch?: number;
   seed?: number;
   backend: BackendChoice;
   resume: boolean;
@@ -87,7 +89,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
   for (const warning of validated.warnings) options.log(`warning: ${warning}`);
   const budget = memoryBudget(backend.name);
   const beforeAllocate = (config: PolicyConfig, schema: PolicySchema): void => {
-    options.log(describeStepMemory(checkStepMemory(config, schema, train.batchSize, backend.name, budget, options.config), budget));
+    options.log(describeStepMemory(checkStepMemory(config, schema, { batchSize: train.batchSize, microBatch: options.microBatch }, backend.name, budget, options.config), budget));
   };
   const built = await buildTrainingPolicy({ config: validated.config, train, options, out, beforeAllocate });
   for (const line of built.messages) options.log(line);
@@ -114,11 +116,11 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
   try {
     await writeFile(join(out, 'config.json'), `${JSON.stringify(effectiveConfig(json, train, splits.train), null, 4)}\n`);
     for (let epoch = startEpoch; epoch <= train.epochs; epoch++) {
-      lastLoss = await runEpoch(state, reader, sampler, stepsPerEpoch, epoch, { log, progress, onStep: options.onStep, lastCheckpoint, totalSteps });
+      lastLoss = await runEpoch(state, reader, sampler, stepsPerEpoch, epoch, { log, progress, onStep: options.onStep, lastCheckpoint, totalSteps, microBatch: options.microBatch });
       // robomimic `on_epoch_end`: epoch-stepped schedules (linear, multistep) advance here.
       if (state.schedule.kind === 'linear' || state.schedule.kind === 'multistep') state.schedulerEpoch += 1;
       const evalRng = createRng((train.seed * 1000003 + epoch) >>> 0);
-      const valid = validDataset ? await evaluateLoss(state, validDataset, train, evalRng) : null;
+      const valid = validDataset ? await evaluateLoss(state, validDataset, train, evalRng, options.microBatch) : null;
       const errorBatch = (validDataset ?? dataset).samples.slice(0, Math.min(train.batchSize, 8));
       const actionError = await sampledActionError(policy, await inlineReader(validDataset ?? dataset).read(errorBatch), evalRng);
       lastValid = valid;
@@ -150,6 +152,7 @@ interface EpochContext {
   onStep?: (step: number, loss: number) => void;
   lastCheckpoint: string | null;
   totalSteps: number;
+  microBatch: number | undefined;
 }
 
 /** One `run_epoch`: a fresh pass of the sampler, the next batch always read while this one trains. */
@@ -164,7 +167,7 @@ async function runEpoch(state: TrainerState, reader: BatchReader, sampler: Retur
     if (k + 1 < steps) pending = reader.read(sampler.next());
     let result;
     try {
-      result = await trainStep(state, batch);
+      result = await trainStep(state, batch, ctx.microBatch);
     } catch (error) {
       if (!(error instanceof NonFiniteLossError)) throw error;
       const demos = [...new Set(error.refs.map((r) => `${r.demo} (t=${r.t})`))].slice(0, 12).join(', ');
@@ -185,14 +188,14 @@ async function runEpoch(state: TrainerState, reader: BatchReader, sampler: Retur
 }
 
 /** robomimic's validation epoch: `validation_epoch_every_n_steps` batches (default one pass), mean loss. */
-async function evaluateLoss(state: TrainerState, dataset: SequenceDataset, train: TrainConfig, rng: ReturnType<typeof createRng>): Promise<number | null> {
+async function evaluateLoss(state: TrainerState, dataset: SequenceDataset, train: TrainConfig, rng: ReturnType<typeof createRng>, microBatch: number | undefined): Promise<number | null> {
   const batchSize = Math.min(train.batchSize, dataset.samples.length);
   const sampler = createBatchSampler(dataset, batchSize, rng.uniform);
   const steps = train.validationSteps ?? Math.max(1, sampler.batchesPerPass);
   const reader = inlineReader(dataset);
   sampler.startEpoch();
   let sum = 0;
-  for (let k = 0; k < steps; k++) sum += await validationLoss(state.policy, await reader.read(sampler.next()), rng);
+  for (let k = 0; k < steps; k++) sum += await validationLoss(state.policy, await reader.read(sampler.next()), rng, microBatch);
   return sum / steps;
 }
 

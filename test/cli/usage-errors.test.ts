@@ -19,6 +19,9 @@ test('train and demo: each bad flag value is a UsageError naming the flag and th
   const cases: [string[], string][] = [
     [['train', '--config', 'x.json', '--epochs', '0'], '--epochs must be a positive integer, not 0.'],
     [['train', '--config', 'x.json', '--batch-size', '2.5'], '--batch-size must be a positive integer, not 2.5.'],
+    [['train', '--config', 'x.json', '--micro-batch', '0'], '--micro-batch must be a positive integer, not 0.'],
+    [['train', '--config', 'x.json', '--micro-batch', '1.5'], '--micro-batch must be a positive integer, not 1.5.'],
+    [['train', '--config', 'x.json', '--micro-batch', 'many'], '--micro-batch must be a positive integer, not NaN.'],
     [['train', '--config', 'x.json', '--seed', '-1'], '--seed must be a non-negative integer, not -1.'],
     [['train', '--config', 'x.json', '--resume', '--init', 'a.pth'], '--resume continues OUT/last.pth; it cannot be combined with --init.'],
     [['demo', '--steps-per-epoch', '0'], '--steps-per-epoch must be a positive integer, not 0.'],
@@ -30,10 +33,12 @@ test('train and demo: each bad flag value is a UsageError naming the flag and th
   }
 });
 
-test('the real process: `train --epochs 0` exits 2 with the message and the usage hint only', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/examples/surgery-cli.ts', 'train', '--config', 'x.json', '--epochs', '0'], { encoding: 'utf8' });
-  assert.is(run.status, 2, run.stderr);
-  assert.is(run.stderr, 'surgery: --epochs must be a positive integer, not 0.\nRun `surgery --help` for usage.\n');
-});
+for (const [flag, value] of [['--epochs', '0'], ['--micro-batch', '-4']]) {
+  test(`the real process: \`train ${flag} ${value}\` exits 2 with the message and the usage hint only`, () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/examples/surgery-cli.ts', 'train', '--config', 'x.json', flag, value], { encoding: 'utf8' });
+    assert.is(run.status, 2, run.stderr);
+    assert.is(run.stderr, `surgery: ${flag} must be a positive integer, not ${value}.\nRun \`surgery --help\` for usage.\n`);
+  });
+}
 
 test.run();

@@ -14,7 +14,7 @@ import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
 import { createRng } from '../../src/random/rng.ts';
 import { initialTrainerState, trainStep } from '../../src/train/train-step.ts';
 import { runTraining } from '../../src/train/run-training.ts';
-import { checkStepMemory, planStepMemory, BUDGET_SHARE, WASM_HEAP_MAX_BYTES } from '../../src/train/plan-memory.ts';
+import { checkStepMemory, describeStepMemory, planStepMemory, BUDGET_SHARE, WASM_HEAP_MAX_BYTES } from '../../src/train/plan-memory.ts';
 import { InputError } from '../../src/input-error.ts';
 import { numelOf } from '../../src/checkpoint/py-value.ts';
 import { REFERENCE_DIR } from '../support/reference.ts';
@@ -81,40 +81,78 @@ function narrowResnet50(): PolicyConfig {
   return config;
 }
 
-test('the estimate is within 25% of the peak tf.memory() a real step reaches (wasm, ResNet50 trunk, colour jitter and crop)', async () => {
-  await selectBackend('wasm');
-  const config = narrowResnet50();
-  const schema = policySchema(config);
-  const B = 2;
-  const plan = planStepMemory(config, schema, B);
-  const policy = buildPolicy(config, createWeights(schema, initialValues(schema, createRng(0)), true), createWeights(schema, initialValues(schema, createRng(0)), false));
-  const batch = syntheticBatch(config, B);
-  const state = initialTrainerState(policy, { optimizer: { kind: 'adamw', betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, learningRate: 1e-4, schedule: { kind: 'constant' } }, createRng(0));
-  await trainStep(state, batch); // makes the Adam moments, so the profiled step holds everything the plan counts
-  const before = tf.memory().numBytes;
-  const profile = await tf.profile(async () => void (await trainStep(state, batch)));
-  // The profile's peak counts every tensor handle, a reshape's too; it is the figure users see in tf.memory().
-  const measured = profile.peakBytes;
-  assert.ok(Math.abs(plan.total / measured - 1) < 0.25, `estimate ${plan.total} vs measured peak ${measured} (state before the step ${before})`);
-  for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
-  disposePolicy(policy);
-});
+for (const [B, microBatch] of [[2, undefined], [4, 2]] as const) {
+  const step = microBatch ? `batch ${B} in micro-batches of ${microBatch}` : `batch ${B}`;
+  test(`the estimate is within 25% of the peak tf.memory() a real step reaches (wasm, ResNet50 trunk, colour jitter and crop, ${step})`, async () => {
+    await selectBackend('wasm');
+    const config = narrowResnet50();
+    const schema = policySchema(config);
+    const plan = planStepMemory(config, schema, B, microBatch);
+    const policy = buildPolicy(config, createWeights(schema, initialValues(schema, createRng(0)), true), createWeights(schema, initialValues(schema, createRng(0)), false));
+    const batch = syntheticBatch(config, B);
+    const state = initialTrainerState(policy, { optimizer: { kind: 'adamw', betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, learningRate: 1e-4, schedule: { kind: 'constant' } }, createRng(0));
+    await trainStep(state, batch, microBatch); // makes the Adam moments, so the profiled step holds everything the plan counts
+    const before = tf.memory().numBytes;
+    const profile = await tf.profile(async () => void (await trainStep(state, batch, microBatch)));
+    // The profile's peak counts every tensor handle, a reshape's too; it is the figure users see in tf.memory().
+    const measured = profile.peakBytes;
+    assert.ok(Math.abs(plan.total / measured - 1) < 0.25, `estimate ${plan.total} vs measured peak ${measured} (state before the step ${before})`);
+    for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
+    disposePolicy(policy);
+  });
+}
 
-const plan = (b: number) => planStepMemory(fullSize(FULL_LIBERO), policySchema(fullSize(FULL_LIBERO)), b);
+const plan = (b: number, m?: number) => planStepMemory(fullSize(FULL_LIBERO), policySchema(fullSize(FULL_LIBERO)), b, m);
 
-test('a budget between batch 3 and batch 4 refuses batch 6 and names batch 3', () => {
-  const budget = { bytes: (plan(3).total + plan(4).total) / 2 / BUDGET_SHARE, what: 'a test budget' };
-  const config = fullSize(FULL_LIBERO);
-  const schema = policySchema(config);
-  assert.is(checkStepMemory(config, schema, 3, 'cpu', budget, 'c.json').total, plan(3).total);
+/** Returns the `train/out-of-memory` message `run` throws. */
+function refusal(run: () => unknown): string {
   try {
-    checkStepMemory(config, schema, 6, 'cpu', budget, 'c.json');
-    assert.unreachable('batch 6 should be refused');
+    run();
   } catch (error) {
     assert.instance(error, InputError);
     assert.is((error as InputError).code, 'train/out-of-memory');
-    assert.match((error as Error).message, /^c\.json: a training step at batch 6 needs about [\d.]+ GiB on the cpu backend, more than a test budget allows \([\d.]+ GiB of [\d.]+ GiB\) \(weights [\d.]+ GiB, EMA [\d.]+ GiB, Adam moments [\d.]+ GiB, gradients [\d.]+ GiB, activations [\d.]+ GiB\)\. Use --batch-size 3 or lower, or --backend webgpu \(a GPU\) or a machine with more memory\.$/);
+    return (error as Error).message;
   }
+  throw new Error('the step should have been refused');
+}
+
+test('a budget between batch 3 and batch 4 refuses batch 6 and names batch 3, and the largest micro-batch of 6 that fits', () => {
+  const budget = { bytes: (plan(3).total + plan(4).total) / 2 / BUDGET_SHARE, what: 'a test budget' };
+  const config = fullSize(FULL_LIBERO);
+  const schema = policySchema(config);
+  assert.is(checkStepMemory(config, schema, { batchSize: 3 }, 'cpu', budget, 'c.json').total, plan(3).total);
+  const message = refusal(() => checkStepMemory(config, schema, { batchSize: 6 }, 'cpu', budget, 'c.json'));
+  const match = /^c\.json: a training step at batch 6 needs about [\d.]+ GiB on the cpu backend, more than a test budget allows \([\d.]+ GiB of [\d.]+ GiB\) \(weights [\d.]+ GiB, EMA [\d.]+ GiB, Adam moments [\d.]+ GiB, gradients [\d.]+ GiB, activations [\d.]+ GiB\)\. Use --micro-batch (\d) \(batch 6 in (\d) passes, the same training\), or --batch-size 3 or lower, or --backend webgpu \(a GPU\) or a machine with more memory\.$/.exec(message);
+  assert.ok(match, message);
+  const m = Number(match[1]);
+  assert.ok(plan(6, m).total <= budget.bytes * BUDGET_SHARE && plan(6, m + 1).total > budget.bytes * BUDGET_SHARE, `micro-batch ${m} is the largest that fits`);
+  assert.is(Number(match[2]), Math.ceil(6 / m));
+});
+
+test('micro-batches: activations of M elements plus one gradient accumulator; M >= B is the whole batch', () => {
+  for (const m of [8, 16]) {
+    const split = plan(64, m);
+    assert.is(split.microBatch, m);
+    assert.is(split.activations, plan(m).activations);
+    assert.is(split.accumulator, split.gradients);
+    assert.is(split.total, plan(m).total + split.gradients);
+  }
+  assert.equal(plan(64, 64), plan(64));
+  assert.equal(plan(6, 8), plan(6));
+  assert.is(plan(6).accumulator, 0);
+  // Batch 64, robomimic's, at full size: far past any single GPU whole, within one in micro-batches of 8 or 16.
+  assert.ok(plan(64).total > 128 * 2 ** 30 && plan(64, 16).total < 40 * 2 ** 30 && plan(64, 8).total < 22 * 2 ** 30, `${plan(64).total} ${plan(64, 16).total} ${plan(64, 8).total}`);
+  assert.match(describeStepMemory(plan(64, 8), null), /^memory: a step at batch 64 in micro-batches of 8 needs about [\d.]+ GiB \(weights [\d.]+ GiB, EMA [\d.]+ GiB, Adam moments [\d.]+ GiB, gradients [\d.]+ GiB, gradient accumulator [\d.]+ GiB, activations [\d.]+ GiB\)$/);
+});
+
+test('batch 64 at micro-batch 16 on a budget between micro-batches 8 and 9 is refused, naming --micro-batch 8', () => {
+  const budget = { bytes: (plan(64, 8).total + plan(64, 9).total) / 2 / BUDGET_SHARE, what: 'a test budget' };
+  const config = fullSize(FULL_LIBERO);
+  const schema = policySchema(config);
+  assert.is(checkStepMemory(config, schema, { batchSize: 64, microBatch: 8 }, 'cpu', budget, 'c.json').total, plan(64, 8).total);
+  const message = refusal(() => checkStepMemory(config, schema, { batchSize: 64, microBatch: 16 }, 'cpu', budget, 'c.json'));
+  assert.ok(message.startsWith(`c.json: a training step at batch 64 in micro-batches of 16 needs about ${(plan(64, 16).total / 2 ** 30).toFixed(2)} GiB on the cpu backend`), message);
+  assert.match(message, /gradients [\d.]+ GiB, gradient accumulator [\d.]+ GiB, activations [\d.]+ GiB\)\. Use --micro-batch 8 \(batch 64 in 8 passes, the same training\), or --batch-size \d+ or lower, or --backend webgpu/);
 });
 
 test('surgery train refuses the full-size network on wasm before any tensor is made, and writes nothing', async () => {

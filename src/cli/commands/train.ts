@@ -16,6 +16,7 @@ export interface TrainArgs {
   epochs?: number;
   'steps-per-epoch'?: number;
   'batch-size'?: number;
+  'micro-batch'?: number;
   backend: BackendChoice;
   seed?: number;
   resume: boolean;
@@ -36,12 +37,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('epochs', { type: 'number', describe: 'train.num_epochs' })
       .option('steps-per-epoch', { type: 'number', describe: 'experiment.epoch_every_n_steps (default: one pass over the data)' })
       .option('batch-size', { type: 'number', describe: 'train.batch_size' })
+      .option('micro-batch', { type: 'number', describe: 'differentiate each batch in passes of at most this many samples and add up their gradients: the same training in less memory (default: the whole batch at once)' })
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: BACKEND_HELP })
       .option('seed', { type: 'number', describe: 'train.seed' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue from OUT/last.pth (same step count, optimizer and random state)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
       .check((args) => {
-        checkPositiveIntegers(args, ['epochs', 'steps-per-epoch', 'batch-size']);
+        checkPositiveIntegers(args, ['epochs', 'steps-per-epoch', 'batch-size', 'micro-batch']);
         if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new UsageError(`--seed must be a non-negative integer, not ${args.seed}.`);
         if (args.resume && args.init) throw new UsageError('--resume continues OUT/last.pth; it cannot be combined with --init.');
         return true;
@@ -60,6 +62,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
         ...(args['steps-per-epoch'] !== undefined ? { stepsPerEpoch: args['steps-per-epoch'] } : {}),
         ...(args['batch-size'] !== undefined ? { batchSize: args['batch-size'] } : {}),
+        ...(args['micro-batch'] !== undefined ? { microBatch: args['micro-batch'] } : {}),
         ...(args.seed !== undefined ? { seed: args.seed } : {}),
         backend: args.backend,
         resume: args.resume,
