@@ -15,6 +15,8 @@ export interface Captures {
 export interface CompiledPattern {
   /** Returns the captures when `key` matches the whole pattern, else null. */
   match(key: string): Captures | null;
+  /** The pattern's literal parts: text that any key it matches contains. */
+  literals: string[];
 }
 
 interface Group {
@@ -26,17 +28,19 @@ interface Group {
 export function compilePattern(pattern: KeyPattern): CompiledPattern {
   const groups: Group[] = [];
   const source = wholeKeyRegex(pattern.segments, groups);
-  return regexMatcher(new RegExp(`^${source}$`, 's'), groups);
+  return regexMatcher(new RegExp(`^${source}$`, 's'), groups, pattern.segments.flatMap((s) => literalsOf(s.parts)));
 }
 
 /** Returns a matcher for one key segment (the left side of a segment rename). */
 export function compileSegment(segment: PatternSegment): CompiledPattern {
   const groups: Group[] = [];
-  return regexMatcher(new RegExp(`^${segmentRegex(segment.parts, groups)}$`, 's'), groups);
+  return regexMatcher(new RegExp(`^${segmentRegex(segment.parts, groups)}$`, 's'), groups, literalsOf(segment.parts));
 }
 
 /** Returns `key` with every segment matching `from` rewritten to `to`, or null when no segment matches. */
 export function renameSegments(key: string, from: CompiledPattern, to: PatternSegment): string | null {
+  // Most keys of a state dict hold no segment a rename names: skip splitting them (a plan renames thousands).
+  if (!from.literals.every((text) => key.includes(text))) return null;
   let changed = false;
   const segments = key.split('.').map((segment) => {
     const captures = from.match(segment);
@@ -113,8 +117,13 @@ function segmentRegex(parts: PatternPart[], groups: Group[]): string {
     .join('');
 }
 
-function regexMatcher(regex: RegExp, groups: Group[]): CompiledPattern {
+function literalsOf(parts: PatternPart[]): string[] {
+  return parts.flatMap((part) => (part.kind === 'Literal' && part.value !== '' ? [part.value] : []));
+}
+
+function regexMatcher(regex: RegExp, groups: Group[], literals: string[]): CompiledPattern {
   return {
+    literals,
     match(key) {
       const m = regex.exec(key);
       if (!m) return null;
