@@ -8,7 +8,8 @@
  * the plan refuses is reported, not run; `--full-micro-batch M` differentiates the full-size batch in
  * passes of M (gradient accumulation, as `surgery train --micro-batch`), while PyTorch takes it whole. For the tiny model the reference first loads the same
  * checkpoint with `load_state_dict(strict=True)`, which shows the two architectures match key for key.
- * The reference does no colour jitter; ours does (robomimic's ColorRandomizer is in both configs).
+ * Both run the configs' train-mode randomizers as robomimic does: colour jitter per image (torchvision's
+ * ops, written out in the reference: Debian's torch comes without torchvision) and per-image random crops.
  *
  *   node --import tsx bench/train.ts [--backend wasm|cpu|webgpu] [--full-backend B] [--steps N] [--full-steps N]
  *     [--batch B] [--full-batch B] [--full-micro-batch M] [--no-tiny] [--no-full] [--torch-device cpu|cuda]
@@ -51,21 +52,25 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 interface Timing {
   stepsPerSecond: number;
   loss: number;
-  /** The highest `tf.memory().numBytes` the timed steps reached. */
+  /** The highest `tf.memory().numBytes` a step reached. */
   peakBytes: number;
 }
 
-/** Times `count` training steps (in micro-batches of `microBatch`, if given) after one warm-up step (which also makes the Adam moments). */
+/**
+ * Times `count` training steps (in micro-batches of `microBatch`, if given) after one warm-up step
+ * (which also makes the Adam moments), then takes one more step under `tf.profile` for its peak
+ * memory: the profiler's bookkeeping per kernel would add ~15% to the timed steps on wasm.
+ */
 async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer'], count: number, microBatch?: number): Promise<Timing> {
   const state = initialTrainerState(policy, { optimizer, learningRate: 1e-4, schedule: { kind: 'constant' } }, createRng(0));
   await trainStep(state, batch, microBatch);
   let loss = NaN;
   const started = performance.now();
-  // tf.profile only records each kernel's shapes and byte counts; it adds no synchronisation.
-  const profile = await tf.profile(async () => {
-    for (let i = 0; i < count; i++) loss = (await trainStep(state, batch, microBatch)).loss;
-  });
+  for (let i = 0; i < count; i++) loss = (await trainStep(state, batch, microBatch)).loss;
   const stepsPerSecond = count / ((performance.now() - started) / 1000);
+  const profile = await tf.profile(async () => {
+    await trainStep(state, batch, microBatch);
+  });
   for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
   return { stepsPerSecond, loss, peakBytes: profile.peakBytes };
 }
@@ -82,6 +87,11 @@ function pythonSpec(config: PolicyConfig, batchSize: number, optimizer: TrainerS
     pool: config.rgb.pool?.numKp ?? null,
     feature_dim: config.rgb.featureDim,
     crop: [config.rgb.crop!.height, config.rgb.crop!.width],
+    randomizers: config.rgb.randomizerOrder.map((kind) => {
+      if (kind === 'crop') return ['crop', { height: config.rgb.crop!.height, width: config.rgb.crop!.width, num_crops: config.rgb.crop!.numCrops }];
+      const { numSamples, ...ranges } = config.rgb.color!;
+      return ['color', { ...ranges, num_samples: numSamples }];
+    }),
     combine: config.combine ? [...config.combine.hidden, config.combine.out] : null,
     unet: { step_embed_dim: config.unet.stepEmbedDim, down_dims: config.unet.downDims, kernel_size: config.unet.kernelSize, n_groups: config.unet.nGroups },
     ac_dim: config.acDim,

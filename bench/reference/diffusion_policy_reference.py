@@ -8,12 +8,15 @@ steps (forward, backward, Adam/AdamW, EMA) on the same model and batch size as t
     /usr/bin/python3 bench/reference/diffusion_policy_reference.py SPEC.json [--checkpoint CKPT] [--steps N] [--device cuda]
 
 SPEC.json (written by bench/train.ts): code ('fork'|'upstream'), obs_keys [[key, 'rgb'|'low_dim', shape]],
-shared_cores {key: key}, backbone, stem, planes, pool (num_kp or null), feature_dim, crop [h, w], combine
-[h1, h2, out] or null, unet {step_embed_dim, down_dims, kernel_size, n_groups}, ac_dim, horizon [To, Tp],
+shared_cores {key: key}, backbone, stem, planes, pool (num_kp or null), feature_dim, crop [h, w], randomizers
+(in config order: ['color', {brightness, contrast, saturation, hue: [lo, hi], num_samples}] or ['crop', {height, width,
+num_crops}]),
+combine [h1, h2, out] or null, unet {step_embed_dim, down_dims, kernel_size, n_groups}, ac_dim, horizon [To, Tp],
 noise_samples, batch_size, optimizer ('adam'|'adamw'), lr, weight_decay, ema_power.
 """
 import json
 import math
+import random
 import sys
 import time
 
@@ -136,6 +139,79 @@ class ObsNets(nn.Module):
                 self.obs_nets[key] = self.obs_nets[shared] if shared else VisualCore(spec, shape)
 
 
+def grayscale(x):
+    r, g, b = x.unbind(-3)
+    return (0.2989 * r + 0.587 * g + 0.114 * b).unsqueeze(-3)
+
+
+def blend(x, other, ratio):
+    return (ratio * x + (1.0 - ratio) * other).clamp(0, 1.0)
+
+
+def rgb_to_hsv(x):
+    r, g, b = x.unbind(-3)
+    maxc, minc = x.max(-3).values, x.min(-3).values
+    eqc = maxc == minc
+    cr = maxc - minc
+    ones = torch.ones_like(maxc)
+    s = cr / torch.where(eqc, ones, maxc)
+    divisor = torch.where(eqc, ones, cr)
+    rc, gc, bc = (maxc - r) / divisor, (maxc - g) / divisor, (maxc - b) / divisor
+    h = (maxc == r) * (bc - gc) + ((maxc == g) & (maxc != r)) * (2.0 + rc - bc) + ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
+    return torch.stack((torch.fmod(h / 6.0 + 1.0, 1.0), s, maxc), -3)
+
+
+def hsv_to_rgb(x):
+    h, s, v = x.unbind(-3)
+    i = torch.floor(h * 6.0)
+    f = h * 6.0 - i
+    i = i.to(torch.int32) % 6
+    p = (v * (1.0 - s)).clamp(0.0, 1.0)
+    q = (v * (1.0 - s * f)).clamp(0.0, 1.0)
+    t = (v * (1.0 - s * (1.0 - f))).clamp(0.0, 1.0)
+    mask = (i.unsqueeze(-3) == torch.arange(6).view(-1, 1, 1)).to(x.dtype)
+    a = torch.stack((torch.stack((v, q, p, p, t, v), -3), torch.stack((t, v, v, q, p, p), -3), torch.stack((p, p, t, v, v, q), -3)), -4)
+    return torch.einsum('...ijk, ...xijk -> ...xjk', mask, a)
+
+
+def adjust_hue(x, f):
+    h, s, v = rgb_to_hsv(x).unbind(-3)
+    return hsv_to_rgb(torch.stack(((h + f) % 1.0, s, v), -3))
+
+
+COLOR_OPS = {
+    'brightness': lambda x, f: blend(x, torch.zeros_like(x), f),
+    'contrast': lambda x, f: blend(x, grayscale(x).mean((-3, -2, -1), keepdim=True), f),
+    'saturation': lambda x, f: blend(x, grayscale(x), f),
+    'hue': adjust_hue,
+}
+
+
+def color_jitter(x, c):
+    """robomimic's train-mode ColorRandomizer: per image and sample, torchvision 0.14's four tensor ops in a random order."""
+    out = []
+    for image in x:
+        for _ in range(c['num_samples']):
+            ops = [(name, random.uniform(*c[name])) for name in COLOR_OPS]
+            random.shuffle(ops)
+            for name, f in ops:
+                image = COLOR_OPS[name](image, f)
+            out.append(image)
+    return torch.stack(out)
+
+
+def random_crops(x, ch, cw, n):
+    """robomimic's train-mode CropRandomizer (sample_random_image_crops): n crops per image at long((H − h)·U[0,1)), gathered."""
+    N, C, H, W = x.shape
+    tops = ((H - ch) * torch.rand(N, n, device=x.device)).long()
+    lefts = ((W - cw) * torch.rand(N, n, device=x.device)).long()
+    rows = tops[..., None, None] + torch.arange(ch, device=x.device)[:, None]
+    cols = lefts[..., None, None] + torch.arange(cw, device=x.device)[None, :]
+    index = (rows * W + cols).reshape(N, n, 1, ch * cw).expand(N, n, C, ch * cw)
+    crops = torch.gather(x.reshape(N, 1, C, H * W).expand(N, n, C, H * W), -1, index)
+    return crops.reshape(N * n, C, ch, cw)
+
+
 class GroupEncoder(nn.Module):
     def __init__(self, spec):
         super().__init__()
@@ -148,15 +224,17 @@ class GroupEncoder(nn.Module):
             d = out
         self.out_dim = d
 
-    def forward(self, obs, crop_offsets):
+    def forward(self, obs):
         parts = []
-        ch, cw = self.spec['crop']
         for key, kind, _ in self.spec['obs_keys']:
             x = obs[key]
             if kind == 'rgb':
-                oy, ox = crop_offsets
-                x = x[:, :, oy:oy + ch, ox:ox + cw]
-                parts.append(F.relu(self.nets['obs'].obs_nets[key](x)))
+                rows, copies = x.shape[0], 1
+                for name, r in self.spec['randomizers']:
+                    x = color_jitter(x, r) if name == 'color' else random_crops(x, r['height'], r['width'], r['num_crops'])
+                    copies *= r['num_samples'] if name == 'color' else r['num_crops']
+                # Randomizer forward_out: the mean over each row's copies.
+                parts.append(F.relu(self.nets['obs'].obs_nets[key](x)).reshape(rows, copies, -1).mean(1))
             else:
                 parts.append(x)
         x = torch.cat(parts, -1)
@@ -281,6 +359,7 @@ def main():
     args = sys.argv[2:]
     steps = int(args[args.index('--steps') + 1]) if '--steps' in args else 5
     torch.manual_seed(0)
+    random.seed(0)
     torch.set_num_threads(int(args[args.index('--threads') + 1]) if '--threads' in args else torch.get_num_threads())
     device = torch.device(args[args.index('--device') + 1] if '--device' in args else 'cpu')
     nets = build(spec).float()
@@ -304,9 +383,7 @@ def main():
     times = []
     for step in range(steps + 1):
         t0 = time.perf_counter()
-        image = next(shape for _, kind, shape in spec['obs_keys'] if kind == 'rgb')
-        offsets = (int(torch.randint(0, image[1] - spec['crop'][0], ()).item()), int(torch.randint(0, image[2] - spec['crop'][1], ()).item()))
-        feats = enc(obs, offsets).reshape(B, -1)
+        feats = enc(obs).reshape(B, -1)
         noise = torch.randn(S, B, Tp, spec['ac_dim'], device=device)
         t = torch.randint(0, 100, (B,), device=device)
         a = acp[t].sqrt()[None, :, None, None]
