@@ -11,25 +11,19 @@ import type { PolicyConfig, RgbEncoderSpec } from './config.ts';
 import type { PolicySchema } from './schema.ts';
 import type { PolicyWeights } from './weights.ts';
 import { conv2d, groupNorm, imageConv2d, linear, maxPoolStem, sliceWindow } from './ops.ts';
-import { applyColorJitter, type ColorDraw } from './color-jitter.ts';
 import { invariant } from '../invariant.ts';
 
-/** Observation batch: images float `[B, To, H, W, C]` in [0, 1], low-dim float `[B, To, D]`. */
+/**
+ * Observation batch: images float `[B, To, H, W, C]` in [0, 1], low-dim float `[B, To, D]`. In
+ * training, an image key may instead hold its rows after the train-mode randomizers,
+ * `[B, To, copies, h, w, C]` (randomize-images.ts); images without them take the eval crop.
+ */
 export type ObsBatch = Map<string, tf.Tensor>;
 
 /** Receives intermediate activations (for parity checks); it must `tf.keep` what it stores. */
 export type Tap = (name: string, value: tf.Tensor) => void;
 
-/** Random draws for train-mode randomizers; absent → eval behaviour (centre crop, no colour jitter). */
-export interface RandomizerDraws {
-  /** Top-left crop offsets `[h, w]` per image key, per folded row (b·To + t), per crop. */
-  cropOffsets?: Map<string, [number, number][][]>;
-  /** Colour-jitter factors and order per image key, per folded row (b·To + t), per sample. */
-  color?: Map<string, ColorDraw[][]>;
-}
-
 export interface EncodeOptions {
-  draws?: RandomizerDraws;
   tap?: Tap;
   /** Standard normal draws for SpatialSoftmax train-mode keypoint noise (only used when noise_std ≠ 0). */
   keypointNoise?: () => tf.Tensor;
@@ -54,14 +48,13 @@ export function encodeObs(config: PolicyConfig, schema: PolicySchema, weights: P
   const parts: tf.Tensor2D[] = [];
   for (const spec of config.obsKeys) {
     const x = obs.get(spec.key)!;
-    const folded = tf.reshape(x, [b * to, ...x.shape.slice(2)]);
     if (spec.modality === 'low_dim') {
-      parts.push(tf.cast(folded, 'float32') as tf.Tensor2D);
+      parts.push(tf.cast(tf.reshape(x, [b * to, -1]), 'float32') as tf.Tensor2D);
       continue;
     }
     const coreKey = spec.sharesCoreOf ?? spec.key;
     const tap = options.tap ? (name: string, t: tf.Tensor) => options.tap!(`${spec.key}/${name}`, t) : undefined;
-    const rows = randomizeIn(config.rgb, folded as tf.Tensor4D, spec.key, options.draws);
+    const rows = imageRows(config.rgb, x);
     const core = visualCoreForward(config.rgb, (k) => w(`${schema.prefix.obsNets}${coreKey}.${k}`), rows.images, tap, options.keypointNoise);
     const activated = tf.relu(core);
     tap?.('after_feature_activation(ReLU)', activated);
@@ -87,43 +80,26 @@ export function encodeObs(config: PolicyConfig, schema: PolicySchema, weights: P
   return tf.reshape(out, [b, to, out.shape[1]]);
 }
 
-/** Applies the image randomizers' `forward_in` in config order; returns rows and copies per input row. */
-function randomizeIn(rgb: RgbEncoderSpec, images: tf.Tensor4D, key: string, draws: RandomizerDraws | undefined): { images: tf.Tensor4D; copies: number } {
-  let x = images;
-  let copies = 1;
-  for (const kind of rgb.randomizerOrder) {
-    if (kind === 'crop') {
-      const offsets = draws?.cropOffsets?.get(key);
-      x = offsets ? cropAt(x, offsets, rgb.crop!.height, rgb.crop!.width) : centreCrop(x, rgb.crop!.height, rgb.crop!.width);
-      if (offsets) copies *= offsets[0]!.length;
-    } else {
-      const color = draws?.color?.get(key);
-      if (color) {
-        x = applyColorJitter(x, color);
-        copies *= color[0]!.length;
-      }
-    }
+/**
+ * Returns the VisualCore input rows of one image key and how many copies each folded row (b·To + t)
+ * has: the randomized rows as given (`[B, To, copies, h, w, C]`), else the frames folded and, with
+ * a crop randomizer, centre-cropped (its eval behaviour; colour jitter's is the identity).
+ */
+function imageRows(rgb: RgbEncoderSpec, x: tf.Tensor): { images: tf.Tensor4D; copies: number } {
+  const [b, to] = x.shape as [number, number];
+  if (x.rank === 6) {
+    const [, , copies, h, w, c] = x.shape as number[] as [number, number, number, number, number, number];
+    return { images: tf.reshape(x, [b * to * copies, h, w, c]), copies };
   }
-  return { images: x, copies };
+  const [, , h, w, c] = x.shape as [number, number, number, number, number];
+  const folded = tf.reshape(x, [b * to, h, w, c]) as tf.Tensor4D;
+  return { images: rgb.crop ? centreCrop(folded, rgb.crop.height, rgb.crop.width) : folded, copies: 1 };
 }
 
 /** Returns the eval crop: offset `int((H − h)/2)` on both axes (robomimic `ObsUtils.center_crop`). */
 export function centreCrop(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
   const [, H, W] = x.shape;
   return sliceWindow(x, [0, Math.trunc((H - h) / 2), Math.trunc((W - w) / 2)], [-1, h, w]);
-}
-
-/**
- * Returns train-mode crops (robomimic `sample_random_image_crops`): per row one crop per offset,
- * rows ordered `row·N + crop`.
- * @param x `[R, H, W, C]` @param offsets per row, the top-left `[h, w]` of each crop
- */
-export function cropAt(x: tf.Tensor4D, offsets: [number, number][][], h: number, w: number): tf.Tensor4D {
-  const crops: tf.Tensor4D[] = [];
-  offsets.forEach((perRow, row) => {
-    for (const [oy, ox] of perRow) crops.push(sliceWindow(x, [row, oy, ox], [1, h, w]));
-  });
-  return tf.concat(crops, 0);
 }
 
 /**

@@ -40,7 +40,6 @@ export function forwardElements(config: PolicyConfig, batchSize: number): number
       total += rows * spec.shape[0]!;
       continue;
     }
-    total += rows * spec.shape[0]! * spec.shape[1]! * spec.shape[2]!;
     total += imageEncoderElements(config, rows, spec.shape);
   }
   const concat = concatDim(config);
@@ -54,24 +53,15 @@ export function forwardElements(config: PolicyConfig, batchSize: number): number
   return total + unetElements(config, batchSize, globalCond);
 }
 
-/** Randomizers, trunk, flatten and Linear of one camera, for `rows` folded frames. */
+/** The uploaded image rows, trunk, flatten and Linear of one camera, for `rows` folded frames. */
 function imageEncoderElements(config: PolicyConfig, rows: number, imageShape: number[]): number {
   const { rgb } = config;
-  const [c, h, w] = imageShape as [number, number, number];
-  let total = 0;
+  const c = imageShape[0]!;
+  // The randomizers run on the host (randomize-images.ts): only their output rows are uploaded.
   let n = rows;
-  for (const kind of rgb.randomizerOrder) {
-    if (kind === 'color' && rgb.color) {
-      n *= rgb.color.numSamples;
-      // Only the jittered images are kept: its planes are made and freed inside its own tidy.
-      total += n * c * h * w;
-    } else if (kind === 'crop' && rgb.crop) {
-      n *= rgb.crop.numCrops;
-      // One slice per crop, then their concat.
-      total += 2 * n * c * rgb.crop.height * rgb.crop.width;
-    }
-  }
+  for (const kind of rgb.randomizerOrder) n *= kind === 'color' ? rgb.color!.numSamples : rgb.crop!.numCrops;
   const [, ch, cw] = coreInputShape(rgb, imageShape) as [number, number, number];
+  let total = n * c * ch * cw;
   const trunk = trunkElements(rgb, n, c, ch, cw);
   total += trunk.elements;
   const flat = trunk.out;

@@ -1,14 +1,12 @@
 /**
- * Splitting one training batch into micro-batches (gradient accumulation): the batch's rows and the
- * random draws made for the whole batch, cut into consecutive element ranges. The draws are made
- * once, for the whole batch and in the usual order, then sliced here, so a run with micro-batches
+ * Splitting one training batch into micro-batches (gradient accumulation): the batch's rows (its
+ * images already through the randomizers) and its noise draws, cut into consecutive element ranges.
+ * The draws are made once, for the whole batch and in the usual order, so a run with micro-batches
  * sees the same noise, timesteps, crops and colour jitter as a run without.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/read-batch.ts';
 import type { LossDraws } from '../model/loss.ts';
-import type { RandomizerDraws } from '../model/encoder.ts';
-import type { PolicyConfig } from '../model/config.ts';
 import { invariant } from '../invariant.ts';
 
 /** Batch elements `[start, end)`, and the share of the batch's mean loss they carry. */
@@ -47,29 +45,4 @@ export function sliceBatch(batch: Batch, { start, end }: MicroBatch): Batch {
 export function sliceLossDraws(draws: LossDraws, { start, end }: MicroBatch): LossDraws {
   const [S, , Tp, ac] = draws.noise.shape;
   return { noise: tf.slice(draws.noise, [0, start, 0, 0], [S, end - start, Tp, ac]), timesteps: draws.timesteps.slice(start, end) };
-}
-
-/**
- * Returns the randomizer draws of elements `[start, end)`. Each randomizer's draws are per row it
- * sees: To folded frames per element, times the copies the randomizers before it made, rows
- * ordered element-major (`row·N + copy`), so an element's draws are one consecutive run.
- */
-export function sliceRandomizerDraws(config: PolicyConfig, draws: RandomizerDraws, { start, end }: MicroBatch): RandomizerDraws {
-  const { rgb } = config;
-  let rowsPerElement = config.horizon.observation;
-  const cut = <T>(perKey: Map<string, T[]> | undefined) =>
-    perKey && new Map([...perKey].map(([key, rows]) => [key, rows.slice(start * rowsPerElement, end * rowsPerElement)]));
-  const out: RandomizerDraws = {};
-  for (const kind of rgb.randomizerOrder) {
-    if (kind === 'crop' && rgb.crop) {
-      const cropOffsets = cut(draws.cropOffsets);
-      if (cropOffsets) out.cropOffsets = cropOffsets;
-      rowsPerElement *= rgb.crop.numCrops;
-    } else if (kind === 'color' && rgb.color) {
-      const color = cut(draws.color);
-      if (color) out.color = color;
-      rowsPerElement *= rgb.color.numSamples;
-    }
-  }
-  return out;
 }

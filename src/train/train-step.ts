@@ -11,7 +11,7 @@ import type { Batch } from '../data/read-batch.ts';
 import type { SampleRef } from '../data/sequence-dataset.ts';
 import { computeLoss, type LossDraws, type TrainBatch } from '../model/loss.ts';
 import { registerModelGradients } from '../model/gradients.ts';
-import type { RandomizerDraws } from '../model/encoder.ts';
+import { randomizeImages, type RandomizerDraws } from '../model/randomize-images.ts';
 import { drawColor, type ColorDraw } from '../model/color-jitter.ts';
 import type { Policy } from '../model/policy.ts';
 import { adamStep, newAdamSlot, type AdamConfig, type AdamSlot } from './adam.ts';
@@ -20,7 +20,7 @@ import { lrFactor, stepsEveryBatch, type LrSchedule } from './lr-schedule.ts';
 import type { ParamPolicy } from './param-groups.ts';
 import type { Rng } from '../random/rng.ts';
 import { invariant } from '../invariant.ts';
-import { microBatches, sliceBatch, sliceLossDraws, sliceRandomizerDraws, type MicroBatch } from './micro-batches.ts';
+import { microBatches, sliceBatch, sliceLossDraws, type MicroBatch } from './micro-batches.ts';
 
 /** Everything that changes from step to step, owned by the training loop. */
 export interface TrainerState {
@@ -113,12 +113,12 @@ export async function trainStep(state: TrainerState, batch: Batch, microBatch = 
   // seed; they are drawn for the whole batch, whatever the micro-batch, so it cannot change them.
   const noise = tf.tensor4d(state.rng.normal(S * B * Tp * ac), [S, B, Tp, ac]);
   const timesteps = Array.from({ length: B }, () => state.rng.int(config.scheduler.numTrainTimesteps));
-  const randomizers = randomizerDraws(policy, B * config.horizon.observation, state.rng, batch);
+  const randomized: Batch = { ...batch, obs: randomizeImages(config, batch.obs, randomizerDraws(policy, B * config.horizon.observation, state.rng, batch)) };
   const live = policy.schema.params.filter((p) => p.trainable && !isFrozen(state, p.id));
   const vars = live.map((p) => policy.nets.tensors[p.id]!);
   let accumulated: Accumulated;
   try {
-    accumulated = accumulateGrads(policy, batch, { noise, timesteps }, randomizers, vars, microBatches(B, microBatch));
+    accumulated = accumulateGrads(policy, randomized, { noise, timesteps }, vars, microBatches(B, microBatch));
   } finally {
     noise.dispose();
   }
@@ -165,16 +165,15 @@ interface Accumulated {
  * loss times its share of the batch, differentiated, and summed over the micro-batches in order.
  * Only one micro-batch's inputs and activations exist at a time, beside the running sums.
  */
-function accumulateGrads(policy: Policy, batch: Batch, draws: LossDraws, randomizers: RandomizerDraws, vars: tf.Variable[], parts: MicroBatch[]): Accumulated {
+function accumulateGrads(policy: Policy, batch: Batch, draws: LossDraws, vars: tf.Variable[], parts: MicroBatch[]): Accumulated {
   let sum: Accumulated | null = null;
   try {
     for (const part of parts) {
       const inputs = batchTensors(sliceBatch(batch, part));
       const partDraws = sliceLossDraws(draws, part);
-      const options = { draws: sliceRandomizerDraws(policy.config, randomizers, part) };
       try {
         // × share is × 1 for a single micro-batch: exact, so the whole-batch step is unchanged.
-        const { value, grads } = tf.variableGrads(() => tf.mul(computeLoss(policy, inputs, partDraws, options), part.share) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(() => tf.mul(computeLoss(policy, inputs, partDraws), part.share) as tf.Scalar, vars);
         const next: Accumulated = { loss: value, grads: vars.map((v) => grads[v.name]!) };
         sum = sum ? addInto(sum, next) : next;
       } finally {

@@ -1,20 +1,19 @@
 /**
- * The batched ColorRandomizer against the single torchvision ops (each checked against torchvision
- * in randomizers.test.ts) applied image by image in that image's order: the batching, grouping and
- * row order must change no bit.
+ * The host ColorRandomizer: the batch layout (rows `row·S + sample`, each draw's ops in its order),
+ * and the branches of torchvision's HSV round trip that the fixture's two patches may not reach
+ * (grey pixels, channel ties, sector boundaries), whose results follow from the formulas exactly.
+ * Each op alone is checked against torchvision in randomizers.test.ts.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { selectBackend } from '../../src/model/backend.ts';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, applyColorJitter, type ColorDraw } from '../../src/model/color-jitter.ts';
+import { adjustImage, BRIGHTNESS, CONTRAST, HUE, jitterImages, SATURATION, type ColorDraw, type HostImages } from '../../src/model/color-jitter.ts';
 
 const ROWS = 6;
 const SAMPLES = 2;
 const [H, W] = [12, 10];
 
 /** Seeded 8-bit images (as robomimic's are), with grey pixels and channel ties, where hue branches. */
-function images(): tf.Tensor4D {
+function images(): HostImages {
   let seed = 12345;
   const byte = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
   const data = new Float32Array(ROWS * H * W * 3);
@@ -24,7 +23,7 @@ function images(): tf.Tensor4D {
     const rgb = kind === 0 ? [r, r, r] : kind === 1 ? [r, r, g] : kind === 2 ? [g, r, r] : kind === 3 ? [255, 0, b] : [r, g, b];
     rgb.forEach((v, c) => (data[p * 3 + c] = v / 255));
   }
-  return tf.tensor4d(data, [ROWS, H, W, 3]);
+  return { shape: [ROWS, H, W, 3], data };
 }
 
 /** Twelve draws with distinct orders; every op comes first in some draw. */
@@ -41,53 +40,71 @@ function draws(): ColorDraw[][] {
   );
 }
 
-function oneByOne(x: tf.Tensor4D, all: ColorDraw[][]): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.concat(
-      all.flatMap((perRow, row) =>
-        perRow.map((draw) => {
-          let y = tf.slice(x, [row, 0, 0, 0], [1, -1, -1, -1]);
-          for (const op of draw.order) {
-            if (op === 0) y = adjustBrightness(y, draw.brightness);
-            else if (op === 1) y = adjustContrast(y, draw.contrast);
-            else if (op === 2) y = adjustSaturation(y, draw.saturation);
-            else y = adjustHue(y, draw.hue);
-          }
-          return y;
-        }),
-      ),
-    ),
-  );
-}
-
-for (const backend of ['wasm', 'cpu'] as const) {
-  test(`${backend}: a batch of ${ROWS} rows × ${SAMPLES} samples equals the single ops applied image by image`, async () => {
-    await selectBackend(backend);
-    const x = images();
-    const all = draws();
-    const got = applyColorJitter(x, all);
-    const want = oneByOne(x, all);
-    assert.equal(got.shape, [ROWS * SAMPLES, H, W, 3]);
-    const [g, w] = [got.dataSync(), want.dataSync()];
-    let differing = 0;
-    for (let i = 0; i < g.length; i++) if (g[i] !== w[i]) differing++;
-    assert.is(differing, 0, `${differing} of ${g.length} values differ`);
-    tf.dispose([x, got, want]);
-  });
-}
-
-test('the jitter leaks no tensor and passes a zero gradient back to the images', async () => {
-  await selectBackend('wasm');
+test(`a batch of ${ROWS} rows × ${SAMPLES} samples: row·S + sample is that row with that draw's ops in its order`, () => {
   const x = images();
   const all = draws();
-  const before = tf.memory().numTensors;
-  const dy = tf.ones([ROWS * SAMPLES, H, W, 3]);
-  const largestGrad = tf.tidy(() => tf.max(tf.abs(tf.grad((input: tf.Tensor) => applyColorJitter(input as tf.Tensor4D, all))(x, dy))).dataSync()[0]);
-  dy.dispose();
-  assert.is(largestGrad, 0);
-  tf.dispose(applyColorJitter(x, all));
-  assert.is(tf.memory().numTensors, before);
-  x.dispose();
+  const got = jitterImages(x, all);
+  assert.equal(got.shape, [ROWS * SAMPLES, H, W, 3]);
+  const size = H * W * 3;
+  all.forEach((perRow, row) =>
+    perRow.forEach((draw, sample) => {
+      const want = x.data.slice(row * size, (row + 1) * size);
+      for (const op of draw.order) adjustImage(want, op, [draw.brightness, draw.contrast, draw.saturation, draw.hue][op]!);
+      assert.equal(Array.from(got.data.subarray((row * SAMPLES + sample) * size, (row * SAMPLES + sample + 1) * size)), Array.from(want), `row ${row}, sample ${sample}`);
+    }),
+  );
+  // The order matters: the same factors in another order give another image.
+  const reordered = jitterImages(x, all.map((perRow) => perRow.map((d) => ({ ...d, order: [...d.order].reverse() }))));
+  assert.not.equal(Array.from(reordered.data), Array.from(got.data));
+});
+
+const pixel = (...rgb: number[]): Float32Array => Float32Array.from(rgb);
+
+test('hue: grey pixels keep their value for any shift, and a third of a turn cycles the primaries', () => {
+  for (const shift of [-0.5, -0.27, 0, 0.1, 0.3, 0.5]) {
+    const grey = pixel(0.4, 0.4, 0.4);
+    adjustImage(grey, HUE, shift);
+    assert.equal(Array.from(grey), Array.from(pixel(0.4, 0.4, 0.4)), `shift ${shift}`);
+  }
+  const cycle: [number[], number[]][] = [
+    [[1, 0, 0], [0, 1, 0]],
+    [[0, 1, 0], [0, 0, 1]],
+    [[0, 0, 1], [1, 0, 0]],
+  ];
+  for (const [from, to] of cycle) {
+    const p = pixel(...from);
+    adjustImage(p, HUE, 1 / 3);
+    // Red's hue is 0, so its shift is exact; green's (1/3) and blue's (2/3) are rounded to float32 on the way.
+    p.forEach((v, c) => assert.ok(Math.abs(v - to[c]!) <= (from[0] === 1 ? 0 : 1e-6), `${from} → ${Array.from(p)}, not ${to}`));
+  }
+  // Shift 0 is a round trip through HSV: every pixel of the seeded images (greys, channel ties, a
+  // zero channel) comes back within float32 rounding, whichever branch and sector it takes.
+  const x = images();
+  const back = x.data.slice();
+  adjustImage(back, HUE, 0);
+  const worst = back.reduce((m, v, i) => Math.max(m, Math.abs(v - x.data[i]!)), 0);
+  assert.ok(worst <= 2e-6, `round trip off by ${worst}`);
+});
+
+test('blends: saturation 0 is the grey image, contrast 0 the mean grey, brightness clamps to [0, 1]', () => {
+  const image = pixel(0.2, 0.6, 1, 0.8, 0.4, 0);
+  const grey = (r: number, g: number, b: number) => Math.fround(Math.fround(Math.fround(Math.fround(0.2989) * r) + Math.fround(Math.fround(0.587) * g)) + Math.fround(Math.fround(0.114) * b));
+  const [g0, g1] = [grey(image[0]!, image[1]!, image[2]!), grey(image[3]!, image[4]!, image[5]!)];
+  const saturated = image.slice();
+  adjustImage(saturated, SATURATION, 0);
+  assert.equal(Array.from(saturated), [g0, g0, g0, g1, g1, g1]);
+  const contrasted = image.slice();
+  adjustImage(contrasted, CONTRAST, 0);
+  const mean = Math.fround((g0 + g1) / 2);
+  assert.equal(Array.from(contrasted), new Array(6).fill(mean));
+  const bright = image.slice();
+  adjustImage(bright, BRIGHTNESS, 2);
+  assert.equal(Array.from(bright), [0.4, 1, 1, 1, 0.8, 0].map(Math.fround));
+});
+
+test('the draws must cover every row with the same number of samples', () => {
+  const x = images();
+  assert.throws(() => jitterImages(x, draws().slice(1)), /one list of S ≥ 1 per image row/);
 });
 
 test.run();

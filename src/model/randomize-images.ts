@@ -1,0 +1,67 @@
+/**
+ * The train-mode image randomizers' `forward_in` (robomimic's `CropRandomizer` and
+ * `ColorRandomizer`, in config order) on the host batch, before it is uploaded: the images are
+ * data that no gradient reaches, so copying crop windows and jittering pixels here replaces
+ * hundreds of backend kernels per step. The encoder then takes each image key's rows as they come
+ * out (encoder.ts) and averages its features over each row's copies (`forward_out`).
+ */
+import type { PolicyConfig } from './config.ts';
+import { jitterImages, type ColorDraw, type HostImages } from './color-jitter.ts';
+import { invariant } from '../invariant.ts';
+
+/** Random draws for the train-mode randomizers, per image key. */
+export interface RandomizerDraws {
+  /** Top-left crop offsets `[h, w]` per folded row (b·To + t), per crop. */
+  cropOffsets?: Map<string, [number, number][][]>;
+  /** Colour-jitter factors and order per row that randomizer sees, per sample. */
+  color?: Map<string, ColorDraw[][]>;
+}
+
+/** Host observations as the batch reader makes them: rgb `[B, To, H, W, C]`, low-dim `[B, To, D]`. */
+export type HostObs = Record<string, { shape: number[]; data: Float32Array }>;
+
+/**
+ * Returns `obs` with every image key that has draws replaced by its randomized rows
+ * `[B, To, copies, h, w, C]`: folded row `b·To + t`'s copies (crops times colour samples, row-major
+ * in the order the randomizers ran) are consecutive. Other keys are passed through.
+ */
+export function randomizeImages(config: PolicyConfig, obs: HostObs, draws: RandomizerDraws): HostObs {
+  const out: HostObs = { ...obs };
+  for (const spec of config.obsKeys) {
+    const offsets = draws.cropOffsets?.get(spec.key);
+    const color = draws.color?.get(spec.key);
+    if (spec.modality !== 'rgb' || (!offsets && !color)) continue;
+    const [b, to, h, w, c] = obs[spec.key]!.shape as [number, number, number, number, number];
+    let images: HostImages = { shape: [b * to, h, w, c], data: obs[spec.key]!.data };
+    for (const kind of config.rgb.randomizerOrder) {
+      if (kind === 'crop' && offsets) images = cropImages(images, offsets, config.rgb.crop!.height, config.rgb.crop!.width);
+      else if (kind === 'color' && color) images = jitterImages(images, color);
+    }
+    const [rows, ch, cw] = images.shape;
+    out[spec.key] = { shape: [b, to, rows / (b * to), ch, cw, c], data: images.data };
+  }
+  return out;
+}
+
+/**
+ * Returns robomimic's `sample_random_image_crops` at the given offsets: per row one `h × w` window
+ * per offset, rows ordered `row·N + crop`.
+ * @param offsets per row, the top-left `[h, w]` of each crop
+ */
+export function cropImages(images: HostImages, offsets: [number, number][][], h: number, w: number): HostImages {
+  const [n, H, W, c] = images.shape;
+  invariant(offsets.length === n, 'crop offsets must be one list per image row');
+  const perCrop = offsets[0]?.length ?? 0;
+  const out = new Float32Array(n * perCrop * h * w * c);
+  let at = 0;
+  offsets.forEach((perRow, row) => {
+    for (const [top, left] of perRow) {
+      for (let y = 0; y < h; y++) {
+        const from = ((row * H + top + y) * W + left) * c;
+        out.set(images.data.subarray(from, from + w * c), at);
+        at += w * c;
+      }
+    }
+  });
+  return { shape: [n * perCrop, h, w, c], data: out };
+}
