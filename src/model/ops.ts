@@ -55,7 +55,7 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inHW: [number, nu
       if (sh > 1) d = tf.reshape(tf.pad(tf.reshape(d, [n, oh, 1, ow * sw * o]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [n, oh * sh, ow * sw, o]);
       if (tailH < 0 || tailW < 0) {
         // Only a kernel narrower than its stride: the last skipped input row or column is not there.
-        d = tf.slice(d, [0, 0, 0, 0], [-1, oh * sh + Math.min(tailH, 0), ow * sw + Math.min(tailW, 0), -1]);
+        d = sliceWindow(d, [0, 0, 0], [-1, oh * sh + Math.min(tailH, 0), ow * sw + Math.min(tailW, 0)]);
         tailH = Math.max(tailH, 0);
         tailW = Math.max(tailW, 0);
       }
@@ -120,14 +120,25 @@ function transposedConv(strides: [number, number], outHW: [number, number]): Val
 }
 
 /**
- * Returns the window `x[b0:b0+nb, top:top+height, left:left+width, :]` of an NHWC tensor (`nb` −1:
- * to the end). It is sliced as `[N, H, W·C]`: wasm's rank-4 slice copies C values per call (3 for
- * an image), a rank-3 slice a whole run of `width·C`.
+ * Returns `tf.slice(x, begin, size)` (`size` −1: to the end) with the trailing axes it takes whole
+ * merged into the axis before them: wasm's slice copies one run of the innermost axis per call,
+ * so an NHWC window `[:, top:…, left:…, :]` copies runs of `width·C` values instead of C (3 for an
+ * image, a few thousand calls for a feature map).
  */
+export function sliceRuns<T extends tf.Tensor>(x: T, begin: number[], size: number[]): T {
+  const shape = x.shape;
+  const sizes = size.map((s, i) => (s === -1 ? shape[i]! - begin[i]! : s));
+  let last = shape.length - 1;
+  while (last > 0 && begin[last] === 0 && sizes[last] === shape[last]) last--;
+  const run = shape.slice(last + 1).reduce((a, b) => a * b, 1);
+  const merged = tf.reshape(x, [...shape.slice(0, last), shape[last]! * run]);
+  const window = tf.slice(merged, [...begin.slice(0, last), begin[last]! * run], [...sizes.slice(0, last), sizes[last]! * run]);
+  return tf.reshape(window, sizes) as T;
+}
+
+/** Returns the window `x[b0:b0+nb, top:top+height, left:left+width, :]` of an NHWC tensor (`nb` −1: to the end). */
 export function sliceWindow(x: tf.Tensor4D, [b0, top, left]: [number, number, number], [nb, height, width]: [number, number, number]): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const rows = tf.slice(tf.reshape(x, [n, h, w * c]), [b0, top, left * c], [nb, height, width * c]);
-  return tf.reshape(rows, [rows.shape[0]!, height, width, c]);
+  return sliceRuns(x, [b0, top, left, 0], [nb, height, width, -1]);
 }
 
 /**
@@ -213,10 +224,66 @@ export function maxPoolStem(x: tf.Tensor4D): tf.Tensor4D {
     save([input]);
     return {
       value: tf.maxPool(input as tf.Tensor4D, 3, 2, 1),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => firstMaxGrad(saved[0] as tf.Tensor4D, dy as tf.Tensor4D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        HOST_MEMORY_BACKENDS.has(tf.getBackend()) ? firstMaxGradOnHost(saved[0] as tf.Tensor4D, dy as tf.Tensor4D) : firstMaxGrad(saved[0] as tf.Tensor4D, dy as tf.Tensor4D),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
   return maxPoolFn(x);
+}
+
+/** Backends whose tensors live in this process's memory: reading one back is a copy, not a wait on a device. */
+const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/**
+ * `firstMaxGrad` as one loop over the windows, for backends that hold tensors in host memory: a
+ * read back, one pass and an upload, where the tensor formulation launches ~90 kernels over
+ * copies of the input (a tenth of a training step on wasm).
+ */
+function firstMaxGradOnHost(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const [, oh, ow] = dy.shape;
+  const input = hostValues(x);
+  const grad = hostValues(dy);
+  const dx = new Float32Array(input.length);
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const top = Math.max(0, 2 * oy - 1);
+      const bottom = Math.min(h - 1, 2 * oy + 1);
+      for (let ox = 0; ox < ow; ox++) {
+        const left = Math.max(0, 2 * ox - 1);
+        const right = Math.min(w - 1, 2 * ox + 1);
+        const first = ((b * h + top) * w + left) * c;
+        for (let k = 0; k < c; k++) {
+          best[k] = input[first + k]!;
+          at[k] = first + k;
+        }
+        // Taps in row-major order; as in PyTorch, only a larger value or a NaN moves the pick, so ties keep the first.
+        for (let y = top; y <= bottom; y++) {
+          for (let xx = left; xx <= right; xx++) {
+            const base = ((b * h + y) * w + xx) * c;
+            for (let k = 0; k < c; k++) {
+              const v = input[base + k]!;
+              if (v > best[k]! || v !== v) {
+                best[k] = v;
+                at[k] = base + k;
+              }
+            }
+          }
+        }
+        const out = ((b * oh + oy) * ow + ox) * c;
+        for (let k = 0; k < c; k++) dx[at[k]!] += grad[out + k]!;
+      }
+    }
+  }
+  return tf.tensor4d(dx, x.shape);
+}
+
+/** A float32 tensor's values; on wasm a view of its heap memory (no copy), valid until the next kernel runs. */
+function hostValues(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  return tf.getBackend() === 'wasm' && backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : (t.dataSync() as Float32Array);
 }
 
 /**
