@@ -12,26 +12,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import './wasm-kernels.ts';
 import type { BackendChoice } from './backend-choice.ts';
 import { UsageError } from '../usage-error.ts';
 
 export type { BackendChoice } from './backend-choice.ts';
-
-// wasm's Identity copies its input, and tfjs runs an Identity for every tensor a kernel saves for
-// the backward pass (~2,000 per training step of the tiny policy: a tenth of the step). wasm
-// buffers are reference-counted and no kernel writes into its inputs, so it shares the buffer
-// instead, as the cpu backend's Identity does.
-tf.unregisterKernel(tf.Identity, 'wasm');
-tf.registerKernel({
-  kernelName: tf.Identity,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const { x } = inputs as { x: tf.TensorInfo };
-    (backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  },
-});
 
 export interface SelectedBackend {
   /** The tfjs backend name now active (`webgpu`, `tensorflow`, `wasm`, `cpu`). */
