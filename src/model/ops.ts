@@ -203,8 +203,10 @@ export function groupNorm(x: tf.Tensor, groups: number, gamma: tf.Tensor, beta: 
   const shape = x.shape;
   const n = shape[0]!;
   const c = shape[shape.length - 1]!;
-  const grouped = tf.reshape(x, [n, -1, groups, c / groups]);
-  const { mean, variance } = tf.moments(grouped, [1, 3], true);
+  // One group is one run per sample: reduced as `[N, ·]`, wasm's Sum and Mean skip the transpose
+  // they otherwise make first (a no-op permutation here, still a copy of the whole input).
+  const grouped = groups === 1 ? tf.reshape(x, [n, -1]) : tf.reshape(x, [n, -1, groups, c / groups]);
+  const { mean, variance } = tf.moments(grouped, groups === 1 ? [1] : [1, 3], true);
   const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, GROUP_NORM_EPS)));
   return tf.add(tf.mul(tf.reshape(normed, shape), gamma), beta);
 }
