@@ -9,11 +9,14 @@ import type { PolicyConfig } from './config.ts';
 import { jitterImages, type ColorDraw, type HostImages } from './color-jitter.ts';
 import { invariant } from '../invariant.ts';
 
-/** Random draws for the train-mode randomizers, per image key. */
+/**
+ * Random draws for the train-mode randomizers, per image key, per row each randomizer sees: the
+ * folded rows (b·To + t) times the copies the randomizers before it made, row-major.
+ */
 export interface RandomizerDraws {
-  /** Top-left crop offsets `[h, w]` per folded row (b·To + t), per crop. */
+  /** Top-left crop offsets `[h, w]` per row, per crop. */
   cropOffsets?: Map<string, [number, number][][]>;
-  /** Colour-jitter factors and order per row that randomizer sees, per sample. */
+  /** Colour-jitter factors and order per row, per sample. */
   color?: Map<string, ColorDraw[][]>;
 }
 
