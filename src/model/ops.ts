@@ -7,6 +7,7 @@
  * Conv2D runs on XNNPACK; every backend then computes the same numbers the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackend } from './wasm-kernels.ts';
 
 const GROUP_NORM_EPS = 1e-5;
 
@@ -284,8 +285,7 @@ function firstMaxGradOnHost(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
 
 /** A float32 tensor's values; on wasm a view of its heap memory (no copy), valid until the next kernel runs. */
 function hostValues(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
-  return tf.getBackend() === 'wasm' && backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : (t.dataSync() as Float32Array);
+  return (tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
 }
 
 /**

@@ -11,8 +11,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 
-/** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
-interface WasmBackend {
+/** The parts of tfjs-backend-wasm's `BackendWasm` these kernels (and ops.ts's host loops) use. */
+export interface WasmBackend {
   incRef(dataId: tf.DataId): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
