@@ -31,6 +31,7 @@ import { openSequenceDataset } from '../src/data/sequence-dataset.ts';
 import { readBatch, type Batch } from '../src/data/read-batch.ts';
 import { validateTrainConfig } from '../src/train/train-config.ts';
 import { createRng } from '../src/random/rng.ts';
+import { drawRandomizers, randomizeImages } from '../src/model/randomize-images.ts';
 import { initialTrainerState, trainStep, type TrainerState } from '../src/train/train-step.ts';
 import { checkStepMemory, describeStepMemory, memoryBudget, type StepMemoryPlan } from '../src/train/plan-memory.ts';
 import { InputError } from '../src/input-error.ts';
@@ -54,25 +55,35 @@ interface Timing {
   loss: number;
   /** The highest `tf.memory().numBytes` a step reached. */
   peakBytes: number;
+  /** Host randomizers (crops, colour jitter) per batch, off the timed steps. */
+  randomizeSeconds: number;
 }
 
 /**
  * Times `count` training steps (in micro-batches of `microBatch`, if given) after one warm-up step
  * (which also makes the Adam moments), then takes one more step under `tf.profile` for its peak
- * memory: the profiler's bookkeeping per kernel would add ~15% to the timed steps on wasm.
+ * memory: the profiler's bookkeeping per kernel would add ~15% to the timed steps on wasm. Each
+ * timed step takes a batch randomized beforehand, as `surgery train`'s batch worker hands them over
+ * (it randomizes the next batch while a step runs); the time that randomizing took on this thread
+ * is reported beside, for a machine without a core to spare.
  */
 async function timeSteps(policy: Policy, batch: Batch, optimizer: TrainerState['optimizer'], count: number, microBatch?: number): Promise<Timing> {
   const state = initialTrainerState(policy, { optimizer, learningRate: 1e-4, schedule: { kind: 'constant' } }, createRng(0));
   await trainStep(state, batch, microBatch);
+  const { config } = policy;
+  const rows = batch.actions.shape[0]! * config.horizon.observation;
+  const randomizing = performance.now();
+  const batches = Array.from({ length: count }, (): Batch => ({ ...batch, obs: randomizeImages(config, batch.obs, drawRandomizers(config, rows, state.rng.uniform)) }));
+  const randomizeSeconds = (performance.now() - randomizing) / 1000 / count;
   let loss = NaN;
   const started = performance.now();
-  for (let i = 0; i < count; i++) loss = (await trainStep(state, batch, microBatch)).loss;
+  for (const randomized of batches) loss = (await trainStep(state, randomized, microBatch)).loss;
   const stepsPerSecond = count / ((performance.now() - started) / 1000);
   const profile = await tf.profile(async () => {
     await trainStep(state, batch, microBatch);
   });
   for (const slot of state.slots) if (slot) tf.dispose([slot.expAvg, slot.expAvgSq]);
-  return { stepsPerSecond, loss, peakBytes: profile.peakBytes };
+  return { stepsPerSecond, loss, peakBytes: profile.peakBytes, randomizeSeconds };
 }
 
 /** The architecture description the Python reference builds its model from. */
@@ -146,6 +157,7 @@ async function tiny(): Promise<void> {
   const ours = await timeSteps(policy, batch, train.optimizer, steps);
   const reference = runReference('tiny', pythonSpec(policy.config, batchSize, train.optimizer), steps, join(REFERENCE_DIR, `${name}.ckpt.pth`));
   console.log(compare(ours.stepsPerSecond, tf.getBackend(), reference));
+  console.log(describeRandomizing(ours));
   disposePolicy(policy);
 }
 
@@ -185,6 +197,13 @@ async function full(): Promise<void> {
   }
   const reference = runReference('full', pythonSpec(config, batchSize, optimizer), fullSteps);
   console.log(compare(ours?.stepsPerSecond ?? null, selected.name, reference));
+  if (ours) console.log(describeRandomizing(ours));
+}
+
+/** The randomizers' host time per batch, and the step rate had it run inline before each step. */
+function describeRandomizing(timing: Timing): string {
+  const inline = 1 / (1 / timing.stepsPerSecond + timing.randomizeSeconds);
+  return `  host randomizers ${(timing.randomizeSeconds * 1000).toFixed(1)} ms per batch, on surgery train's batch worker during the step before (inline: ${inline.toFixed(4)} steps/s)`;
 }
 
 /** The machine is shared: every result says how loaded it was. */

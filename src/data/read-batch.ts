@@ -12,7 +12,7 @@ import { sequenceWindow } from './sequence-window.ts';
 
 /** A host-side batch, ready to become tensors. */
 export interface Batch {
-  /** Per obs key: rgb `[B, To, H, W, C]` in [0, 1]; low-dim `[B, To, D]`. */
+  /** Per obs key: rgb `[B, To, H, W, C]` in [0, 1] (`[B, To, copies, h, w, C]` once randomized); low-dim `[B, To, D]`. */
   obs: Record<string, { shape: number[]; data: Float32Array }>;
   /** `[B, Tp, acDim]`, normalised. */
   actions: { shape: number[]; data: Float32Array };

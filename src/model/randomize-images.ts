@@ -6,7 +6,7 @@
  * out (encoder.ts) and averages its features over each row's copies (`forward_out`).
  */
 import type { PolicyConfig } from './config.ts';
-import { jitterImages, type ColorDraw, type HostImages } from './color-jitter.ts';
+import { drawColor, jitterImages, type ColorDraw, type HostImages } from './color-jitter.ts';
 import { invariant } from '../invariant.ts';
 
 /**
@@ -23,12 +23,53 @@ export interface RandomizerDraws {
 /** Host observations as the batch reader makes them: rgb `[B, To, H, W, C]`, low-dim `[B, To, D]`. */
 export type HostObs = Record<string, { shape: number[]; data: Float32Array }>;
 
+/** What the randomizers need of the policy config (all a batch worker is sent). */
+export type ImageRandomizers = Pick<PolicyConfig, 'obsKeys' | 'rgb'>;
+
+/**
+ * Returns train-mode randomizer draws for every image key and folded row (b·To + t): crop offsets
+ * `long((H − h)·U[0,1))` and colour-jitter factors, as robomimic's randomizers sample them, in a
+ * fixed order (keys in config order, randomizers in theirs) so that runs replay from the seed.
+ */
+export function drawRandomizers(config: ImageRandomizers, rows: number, uniform: () => number): RandomizerDraws {
+  const { rgb, obsKeys } = config;
+  const cropOffsets = new Map<string, [number, number][][]>();
+  const color = new Map<string, ColorDraw[][]>();
+  for (const spec of obsKeys) {
+    if (spec.modality !== 'rgb') continue;
+    const [, H, W] = spec.shape as [number, number, number];
+    // Each randomizer sees the rows the one before it made (crops and colour samples multiply them).
+    let n = rows;
+    for (const kind of rgb.randomizerOrder) {
+      if (kind === 'crop' && rgb.crop) {
+        const { height, width, numCrops } = rgb.crop;
+        cropOffsets.set(
+          spec.key,
+          Array.from({ length: n }, () => Array.from({ length: numCrops }, (): [number, number] => [Math.floor((H - height) * uniform()), Math.floor((W - width) * uniform())])),
+        );
+        n *= numCrops;
+      } else if (kind === 'color' && rgb.color) {
+        const c = rgb.color;
+        color.set(spec.key, Array.from({ length: n }, () => Array.from({ length: c.numSamples }, () => drawColor(c, uniform))));
+        n *= c.numSamples;
+      }
+    }
+  }
+  return { cropOffsets, color };
+}
+
+/** Returns whether `obs` has been through `randomizeImages` already (its images are rank 6), or needs no randomizing. */
+export function isRandomized(config: ImageRandomizers, obs: HostObs): boolean {
+  if (!config.rgb.crop && !config.rgb.color) return true;
+  return config.obsKeys.every((spec) => spec.modality !== 'rgb' || obs[spec.key]!.shape.length === 6);
+}
+
 /**
  * Returns `obs` with every image key that has draws replaced by its randomized rows
  * `[B, To, copies, h, w, C]`: folded row `b·To + t`'s copies (crops times colour samples, row-major
  * in the order the randomizers ran) are consecutive. Other keys are passed through.
  */
-export function randomizeImages(config: PolicyConfig, obs: HostObs, draws: RandomizerDraws): HostObs {
+export function randomizeImages(config: ImageRandomizers, obs: HostObs, draws: RandomizerDraws): HostObs {
   const out: HostObs = { ...obs };
   for (const spec of config.obsKeys) {
     const offsets = draws.cropOffsets?.get(spec.key);

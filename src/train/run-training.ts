@@ -15,6 +15,8 @@ import { openSequenceDataset, type SequenceDataset } from '../data/sequence-data
 import { createBatchSampler } from '../data/batch-sampler.ts';
 import { inlineReader, workerReader, type BatchReader } from '../data/batch-prefetcher.ts';
 import type { DataSource } from '../data/data-spec.ts';
+import type { Batch } from '../data/read-batch.ts';
+import { drawRandomizers } from '../model/randomize-images.ts';
 import { openH5ReadOnly } from '../data/h5.ts';
 import { effectiveConfig, validateTrainConfig, type TrainConfig } from './train-config.ts';
 import { shapeMetadata } from '../data/shape-metadata.ts';
@@ -103,7 +105,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
   // robomimic's train.py sets num_train_batches to epoch_every_n_steps, or else to len(trainset) — the
   // number of samples, not batches — and the cosine length is that times num_epochs.
   if (state.schedule.kind === 'cosine') state.schedule = { ...state.schedule, trainingSteps: (train.stepsPerEpoch ?? dataset.samples.length) * train.epochs };
-  const reader = options.prefetch === false ? inlineReader(dataset) : await workerReader(splits.train, dataset);
+  const randomizers = { obsKeys: policy.config.obsKeys, rgb: policy.config.rgb };
+  const reader = options.prefetch === false ? inlineReader(dataset, randomizers) : await workerReader(splits.train, dataset, randomizers);
   const history = options.resume ? await rewindTrainingLog(out, state.step) : { train: [], valid: [] };
   const log = await openTrainingLog(out, `surgery train: ${options.config}`, history);
   const totalSteps = stepsPerEpoch * train.epochs;
@@ -155,16 +158,25 @@ interface EpochContext {
   microBatch: number | undefined;
 }
 
-/** One `run_epoch`: a fresh pass of the sampler, the next batch always read while this one trains. */
+/**
+ * One `run_epoch`: a fresh pass of the sampler, the next batch always read (and its images
+ * randomized) while this one trains. The samples and the randomizer draws are drawn when the batch
+ * is asked for, so they come from the run's generator in an order that timing cannot change.
+ */
 async function runEpoch(state: TrainerState, reader: BatchReader, sampler: ReturnType<typeof createBatchSampler>, steps: number, epoch: number, ctx: EpochContext): Promise<number> {
+  const { config } = state.policy;
+  const request = (): Promise<Batch> => {
+    const refs = sampler.next();
+    return reader.read(refs, drawRandomizers(config, refs.length * config.horizon.observation, state.rng.uniform));
+  };
   sampler.startEpoch();
-  let pending = reader.read(sampler.next());
+  let pending = request();
   let loss = NaN;
   const started = performance.now();
   const firstStep = state.step;
   for (let k = 0; k < steps; k++) {
     const batch = await pending;
-    if (k + 1 < steps) pending = reader.read(sampler.next());
+    if (k + 1 < steps) pending = request();
     let result;
     try {
       result = await trainStep(state, batch, ctx.microBatch);

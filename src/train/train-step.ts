@@ -1,6 +1,6 @@
 /**
- * One iteration of robomimic's `run_epoch` for `DiffusionPolicyUNet`: draw the noise, timesteps
- * and train-mode randomizer draws, compute the loss and its gradients (frozen parameters get none,
+ * One iteration of robomimic's `run_epoch` for `DiffusionPolicyUNet`: draw the noise and timesteps
+ * (and the train-mode randomizer draws, unless the batch's reader applied them), compute the loss and its gradients (frozen parameters get none,
  * as with `requires_grad=False`), stop on a non-finite loss before anything is updated, then
  * Adam/AdamW, the EMA step, and the per-batch scheduler step — in that order, as robomimic does.
  * A batch too large for memory is differentiated in micro-batches whose gradients add up to the
@@ -11,8 +11,7 @@ import type { Batch } from '../data/read-batch.ts';
 import type { SampleRef } from '../data/sequence-dataset.ts';
 import { computeLoss, type LossDraws, type TrainBatch } from '../model/loss.ts';
 import { registerModelGradients } from '../model/gradients.ts';
-import { randomizeImages, type RandomizerDraws } from '../model/randomize-images.ts';
-import { drawColor, type ColorDraw } from '../model/color-jitter.ts';
+import { drawRandomizers, isRandomized, randomizeImages } from '../model/randomize-images.ts';
 import type { Policy } from '../model/policy.ts';
 import { adamStep, newAdamSlot, type AdamConfig, type AdamSlot } from './adam.ts';
 import { emaConfig, emaStep, type EmaConfig } from './ema.ts';
@@ -113,7 +112,8 @@ export async function trainStep(state: TrainerState, batch: Batch, microBatch = 
   // seed; they are drawn for the whole batch, whatever the micro-batch, so it cannot change them.
   const noise = tf.tensor4d(state.rng.normal(S * B * Tp * ac), [S, B, Tp, ac]);
   const timesteps = Array.from({ length: B }, () => state.rng.int(config.scheduler.numTrainTimesteps));
-  const randomized: Batch = { ...batch, obs: randomizeImages(config, batch.obs, randomizerDraws(policy, B * config.horizon.observation, state.rng, batch)) };
+  // A batch read by the training loop comes randomized (its reader applied draws made at request time).
+  const randomized: Batch = isRandomized(config, batch.obs) ? batch : { ...batch, obs: randomizeImages(config, batch.obs, drawRandomizers(config, B * config.horizon.observation, state.rng.uniform)) };
   const live = policy.schema.params.filter((p) => p.trainable && !isFrozen(state, p.id));
   const vars = live.map((p) => policy.nets.tensors[p.id]!);
   let accumulated: Accumulated;
@@ -196,35 +196,4 @@ function addInto(sum: Accumulated, next: Accumulated): Accumulated {
     return total;
   };
   return { loss: add(sum.loss, next.loss), grads: sum.grads.map((g, i) => add(g, next.grads[i]!)) };
-}
-
-/**
- * Train-mode randomizer draws for every image key and folded row (b·To + t): crop offsets
- * `long((H − h)·U[0,1))` and colour-jitter factors, as robomimic's randomizers sample them.
- */
-function randomizerDraws(policy: Policy, rows: number, rng: Rng, batch: Batch): RandomizerDraws {
-  const { rgb, obsKeys } = policy.config;
-  const cropOffsets = new Map<string, [number, number][][]>();
-  const color = new Map<string, ColorDraw[][]>();
-  for (const spec of obsKeys) {
-    if (spec.modality !== 'rgb') continue;
-    const [, , H, W] = batch.obs[spec.key]!.shape as [number, number, number, number];
-    // Each randomizer sees the rows the one before it made (crops and colour samples multiply them).
-    let n = rows;
-    for (const kind of rgb.randomizerOrder) {
-      if (kind === 'crop' && rgb.crop) {
-        const { height, width, numCrops } = rgb.crop;
-        cropOffsets.set(
-          spec.key,
-          Array.from({ length: n }, () => Array.from({ length: numCrops }, (): [number, number] => [Math.floor((H - height) * rng.uniform()), Math.floor((W - width) * rng.uniform())])),
-        );
-        n *= numCrops;
-      } else if (kind === 'color' && rgb.color) {
-        const c = rgb.color;
-        color.set(spec.key, Array.from({ length: n }, () => Array.from({ length: c.numSamples }, () => drawColor(c, rng.uniform))));
-        n *= c.numSamples;
-      }
-    }
-  }
-  return { cropOffsets, color };
 }

@@ -4,6 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inlineReader, workerReader } from '../../src/data/batch-prefetcher.ts';
+import { readBatch } from '../../src/data/read-batch.ts';
+import { validatePolicyConfig } from '../../src/model/config.ts';
+import { drawRandomizers, randomizeImages } from '../../src/model/randomize-images.ts';
+import { tinyConfigJson } from '../train/tiny-run.ts';
 import { createBatchSampler } from '../../src/data/batch-sampler.ts';
 import { openSequenceDataset } from '../../src/data/sequence-dataset.ts';
 import { writeSyntheticLibero } from '../../src/data/write-synthetic-libero.ts';
@@ -39,6 +43,32 @@ test('the worker thread reads the same batches as the main thread, in request or
     assert.equal(Array.from(results[i]!.actions.data), Array.from(expected.actions.data));
     assert.equal(Array.from(results[i]!.obs['agentview_rgb']!.data), Array.from(expected.obs['agentview_rgb']!.data));
     assert.equal(results[i]!.refs, requests[i]);
+  }
+  await worker.close();
+  ds.close();
+});
+
+test('with randomizer draws, both readers return the batch randomized as on the main thread', async () => {
+  const path = join(dir, 'r.hdf5');
+  await writeSyntheticLibero(path, { lengths: [7], imageSize: 16, seed: 2 });
+  const sources = [{ path, weight: 1, filterKey: null, demoLimit: null }];
+  const ds = await openSequenceDataset(sources, spec);
+  const json = tinyConfigJson();
+  json.observation.image_dim = [16, 16];
+  json.observation.encoder.rgb.obs_randomizer_class = ['ColorRandomizer', 'CropRandomizer'];
+  json.observation.encoder.rgb.obs_randomizer_kwargs = [{}, { crop_height: 12, crop_width: 12, num_crops: 2, pos_enc: false }];
+  const { config } = validatePolicyConfig(json, 'tiny.json', { acDim: 7, allShapes: new Map([['agentview_rgb', [3, 16, 16]], ['ee_pos', [3]], ['gripper_states', [2]]]) });
+  const randomizers = { obsKeys: config.obsKeys, rgb: config.rgb };
+  const worker = await workerReader(sources, ds, randomizers);
+  const refs = createBatchSampler(ds, 3, createRng(4).uniform).next();
+  const draws = drawRandomizers(config, refs.length * spec.obsHorizon, createRng(5).uniform);
+  const plain = readBatch(ds, refs);
+  const expected = randomizeImages(config, plain.obs, draws)['agentview_rgb']!;
+  assert.equal(expected.shape, [3, 2, 2, 12, 12, 3]);
+  for (const batch of [await worker.read(refs, draws), await inlineReader(ds, randomizers).read(refs, draws)]) {
+    assert.equal(batch.obs['agentview_rgb']!.shape, expected.shape);
+    assert.equal(Array.from(batch.obs['agentview_rgb']!.data), Array.from(expected.data));
+    assert.equal(Array.from(batch.obs['gripper_states']!.data), Array.from(plain.obs['gripper_states']!.data));
   }
   await worker.close();
   ds.close();

@@ -47,6 +47,7 @@ test('the tiny policy overfits a small synthetic LIBERO file without leaking ten
     stepsPerEpoch: 50,
     backend: 'wasm',
     resume: false,
+    seed: 2,
     log: () => undefined,
     progress: null,
     onStep: (_, loss) => {
@@ -58,7 +59,9 @@ test('the tiny policy overfits a small synthetic LIBERO file without leaking ten
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const first = mean(losses.slice(0, 10));
   const last = mean(losses.slice(-25));
-  // Measured: about 0.93 → 0.19.
+  // The loss falls to a plateau of ~0.33 by step 300, then drops again to ~0.19 at a step that varies
+  // with the random stream. Measured over seeds 1–5: seeds 2–5 dropped between steps 550 and 650
+  // (5.1–5.4x down); seed 1 was still on the plateau at step 800 (3.4x). Hence the pinned seed.
   assert.ok(last < first / 4, `loss fell from ${first.toFixed(3)} to ${last.toFixed(3)}, less than 4x`);
   // Adam state is created during step 1; from then on every step must leave the tensor count unchanged.
   assert.equal(new Set(tensors.slice(1)).size, 1, `tensor counts varied: ${[...new Set(tensors)].join(', ')}`);
