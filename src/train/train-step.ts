@@ -1,8 +1,9 @@
 /**
  * One iteration of robomimic's `run_epoch` for `DiffusionPolicyUNet`: draw the noise and timesteps
- * (and the train-mode randomizer draws, unless the batch's reader applied them), compute the loss and its gradients (frozen parameters get none,
- * as with `requires_grad=False`), stop on a non-finite loss before anything is updated, then
- * Adam/AdamW, the EMA step, and the per-batch scheduler step — in that order, as robomimic does.
+ * (and the train-mode randomizer draws, unless the batch's reader applied them), compute the loss
+ * and its gradients (frozen parameters get none, as with `requires_grad=False`), stop on a
+ * non-finite loss before anything is updated, then Adam/AdamW, the EMA step, and the per-batch
+ * scheduler step — in that order, as robomimic does.
  * A batch too large for memory is differentiated in micro-batches whose gradients add up to the
  * batch's (micro-batches.ts); everything else still happens once per batch.
  */
