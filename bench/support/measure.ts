@@ -15,12 +15,12 @@ export interface Measured {
 
 /**
  * Returns wall seconds, CPU seconds, peak RSS (MiB) and stdout of `command args` run under
- * `/usr/bin/time`; throws with its stderr when it fails. Dirty pages are flushed first, so no run
- * pays for the writeback of the file the previous run wrote.
+ * `/usr/bin/time` (in `env`, default this process's); throws with its stderr when it fails. Dirty
+ * pages are flushed first, so no run pays for the writeback of the file the previous run wrote.
  */
-export function measure(command: string, args: string[]): Measured {
+export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Measured {
   execFileSync('sync');
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stderr}`);
   // The last stderr line is time's; the command's own stderr comes before it.
   const [seconds, kib, user, system] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number, number];
