@@ -75,7 +75,8 @@ async function main(dir: string): Promise<void> {
   console.log(`plan (opens the checkpoint and resolves, no tensor bytes), best of ${planRounds}   target < 0.25 s as a fresh process`);
   console.log(`    in-process                                          ${planSeconds.toFixed(3)} s`);
   const { NODE_EXTRA_CA_CERTS: extraCerts, ...withoutCerts } = process.env;
-  const environments: [string, NodeJS.ProcessEnv][] = [['', process.env], ...(extraCerts ? [[' (no NODE_EXTRA_CA_CERTS)', withoutCerts] as [string, NodeJS.ProcessEnv]] : [])];
+  const environments: Array<[string, NodeJS.ProcessEnv]> = [['', process.env]];
+  if (extraCerts) environments.push([' (no NODE_EXTRA_CA_CERTS)', withoutCerts]);
   for (const node of [process.execPath, ...(process.env.PLAN_NODES?.split(',').filter(Boolean) ?? [])]) {
     const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
     for (const [label, env] of environments) {
